@@ -339,3 +339,75 @@ class Alert:
     zone: str | None = None
     asset: str | None = None
     launch_point: LaunchPoint | None = None
+
+
+class FixSource(StrEnum):
+    """Where a position fix came from."""
+
+    REMOTEID = "remoteid"
+    ADSB = "adsb"
+    SAPIENT = "sapient"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionFix:
+    """A decoded position of an object: a Remote ID or ADS-B broadcast, or a sensor that
+    reports a geolocated detection (SAPIENT ``location`` form).
+
+    Cooperative fixes carry the identity the object broadcasts (``remote_id`` serial,
+    ``icao`` address, ``callsign``) and, for Remote ID, the operator position it
+    declares. ``h_sigma_m``/``v_sigma_m`` are the 1-sigma horizontal and vertical
+    accuracies (from the broadcast's accuracy fields where it has them).
+    """
+
+    t: float
+    sensor: str
+    source: FixSource
+    lat: float
+    lon: float
+    alt_m: float
+    h_sigma_m: float
+    v_sigma_m: float
+    vel_enu_mps: tuple[float, float, float] | None = None
+    remote_id: str | None = None
+    icao: str | None = None
+    callsign: str | None = None
+    operator_lat: float | None = None
+    operator_lon: float | None = None
+    object_id: str | None = None
+    cls: TargetClass | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackEvidence:
+    """What the tracker has learnt about one track, for identification and warning.
+
+    ``history`` holds recent ``(t, east_m, north_m, up_m, v_east, v_north, v_up)`` rows in
+    the site's ENU frame, oldest first (bounded length). ``hover_s`` is the time spent
+    near-stationary, ``mode_probs`` the motion-model probabilities (``cv``, ``ct``,
+    ``hover``). ``eo_votes`` sums camera confidence per class; ``rf_hits`` counts RF
+    direction-finder updates (the drone emits); ``f0_hz`` is the latest acoustic
+    blade-pass frequency; ``rcs_dbsm`` the mean radar cross-section. Identity fields
+    come from cooperative fixes the track absorbed.
+    """
+
+    track_id: str
+    first_t: float
+    last_update_t: float
+    history: tuple[tuple[float, float, float, float, float, float, float], ...]
+    sources: tuple[str, ...] = ()
+    source_types: frozenset[SensorType] = frozenset()
+    hover_s: float = 0.0
+    mode_probs: Mapping[str, float] = field(default_factory=dict)
+    eo_votes: Mapping[TargetClass, float] = field(default_factory=dict)
+    rf_hits: int = 0
+    f0_hz: float | None = None
+    rcs_dbsm: float | None = None
+    remote_id: str | None = None
+    icao: str | None = None
+    callsign: str | None = None
+    operator_lat: float | None = None
+    operator_lon: float | None = None
+    cooperative_only: bool = False
+    fixes: tuple[PositionFix, ...] = ()
+    """The latest cooperative fixes associated with the track (bounded), for spoof checks."""
