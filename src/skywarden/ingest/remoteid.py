@@ -44,6 +44,7 @@ EPOCH_2019 = 1_546_300_800
 """Unix time of 2019-01-01T00:00:00Z, the epoch of F3411 32-bit timestamps."""
 
 _LAT_LON_SCALE = 1e-7
+_LAT_LON_DIVISOR = 1e7  # dividing rounds 60.17 back to 60.17, multiplying by 1e-7 does not
 _ALT_OFFSET_M = 1000.0
 _ALT_STEP_M = 0.5
 _SPEED_STEP_LOW = 0.25
@@ -592,7 +593,7 @@ def _enum_or_none(enum: type[IntEnum], code: int) -> IntEnum | None:
 
 
 def _decode_lat_lon(raw: int, limit: float, name: str) -> float | None:
-    value = raw * _LAT_LON_SCALE
+    value = raw / _LAT_LON_DIVISOR
     if abs(value) > limit:
         raise RemoteIdError(f"{name} {value:.7f} outside ±{limit:g}")
     return value
@@ -638,9 +639,10 @@ def _decode_location(data: bytes, version: int) -> Location:
      raw_geodetic, raw_height, accuracy_vh, accuracy_bs, raw_timestamp,
      raw_ts_accuracy) = _LOCATION.unpack(data)
 
-    direction_code = raw_direction + (180 if flags & 0x02 else 0)
-    if direction_code > 361 or direction_code == 360:
-        raise RemoteIdError(f"direction {direction_code}° outside 0 .. 359")
+    east_west = bool(flags & 0x02)
+    if raw_direction > 179 and not (east_west and raw_direction == 181):
+        raise RemoteIdError(f"direction byte {raw_direction} exceeds 179")
+    direction_code = raw_direction + (180 if east_west else 0)
     direction = None if direction_code == _DIRECTION_UNKNOWN else float(direction_code)
 
     if flags & 0x01:
