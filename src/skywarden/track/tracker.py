@@ -1,0 +1,640 @@
+"""The multi-sensor tracker: reorder buffer, batch loop, track management and evidence.
+
+Reports go into a reorder buffer and are processed only when the caller moves the data
+clock past them (:meth:`Tracker.process_until`), in measurement-time order, so reports
+that arrive late and out of order are used as if they had arrived on time. One that
+comes after its instant was already processed is counted and logged as too late,
+never silently lost.
+
+Processing goes batch by batch: a batch is the reports of one sensor with the same
+fields within a fraction of the sensor's period. Every track's state lives in NumPy
+arrays (one row a track, a model axis for the IMM), so that gating, assignment and the
+filter update each run once per batch over all tracks.
+
+Track life: a new track is tentative; ``confirm_hits`` updates within
+``confirm_window_s`` confirm it (M-of-N), otherwise it is dropped. A confirmed track
+coasts when updates stop and is deleted when it has coasted longer than its record
+earns it or its position has become too uncertain (track quality). Tentative tracks
+that duplicate another track are dropped, and confirmed tracks that stay on top of one
+another are merged into the older one.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import logging
+import math
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+from skywarden.geo import LocalFrame
+from skywarden.model import (
+    AcousticReport,
+    EoReport,
+    PositionFix,
+    RadarReport,
+    RfReport,
+    SensorType,
+    Site,
+    TargetClass,
+    TrackEvidence,
+    TrackState,
+)
+from skywarden.track import associate, initiate, measure
+from skywarden.track.measure import Kind, Measurable, MeasurementBatch, SensorGeometry
+from skywarden.track.models import (
+    HOVER,
+    MODEL_NAMES,
+    N_MODELS,
+    STATE_DIM,
+    Imm,
+    MotionConfig,
+    combine,
+    predict_cv_only,
+)
+
+log = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+IDENTITY_BONUS = 25.0
+"""Cost taken off a fix-to-track pair whose broadcast identity the track already carries."""
+
+
+class Status(IntEnum):
+    """Where a track is in its life."""
+
+    TENTATIVE = 0
+    CONFIRMED = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    """Everything that tunes the tracker; the defaults suit drones over a city."""
+
+    motion: MotionConfig = field(default_factory=MotionConfig)
+    init: initiate.InitConfig = field(default_factory=initiate.InitConfig)
+    confirm_hits: int = 3
+    confirm_window_s: float = 4.0
+    coast_min_s: float = 4.0
+    """A confirmed track may coast at least this long without an update."""
+    coast_max_s: float = 12.0
+    coast_per_hit_s: float = 0.2
+    """Each update earns a confirmed track this much more coasting, up to the maximum."""
+    gate_accel_mps2: float = 5.0
+    """Acceleration allowed for in gates, above the filter's own process noise, so that
+    a hovering drone that sets off (its Doppler jumps) is still gated to its track."""
+    max_position_sigma_m: float = 250.0
+    batch_span_s: float = 0.3
+    """Longest time span of one batch (and at most half the sensor's period)."""
+    recent_source_s: float = 5.0
+    history_rows: int = 120
+    fixes_kept: int = 8
+    hover_speed_mps: float = 1.0
+    merge_confirmed_after: int = 3
+    """Confirmed tracks found on top of each other at this many checks in a row merge."""
+
+
+@dataclass
+class TrackInfo:
+    """Per-track bookkeeping that is not filter state: identity and evidence."""
+
+    track_id: str
+    first_t: float
+    sources: dict[str, float] = field(default_factory=dict)
+    source_types: set[SensorType] = field(default_factory=set)
+    history: deque[tuple[float, float, float, float, float, float, float]] = field(
+        default_factory=deque
+    )
+    hover_s: float = 0.0
+    last_snapshot_t: float | None = None
+    eo_votes: dict[TargetClass, float] = field(default_factory=dict)
+    rf_hits: int = 0
+    f0_hz: float | None = None
+    rcs_sum: float = 0.0
+    rcs_count: int = 0
+    sensor_updates: int = 0
+    fix_updates: int = 0
+    remote_id: str | None = None
+    icao: str | None = None
+    callsign: str | None = None
+    operator_lat: float | None = None
+    operator_lon: float | None = None
+    fixes: deque[PositionFix] = field(default_factory=deque)
+
+    def absorb(self, item: Measurable, sensor_type: SensorType, t: float) -> None:
+        """Record what one associated measurement says about the target."""
+        self.sources[item.sensor] = t
+        self.source_types.add(sensor_type)
+        if isinstance(item, PositionFix):
+            self.fix_updates += 1
+            self.fixes.append(item)
+            self.remote_id = item.remote_id or self.remote_id
+            self.icao = item.icao or self.icao
+            self.callsign = item.callsign or self.callsign
+            if item.operator_lat is not None and item.operator_lon is not None:
+                self.operator_lat, self.operator_lon = item.operator_lat, item.operator_lon
+            return
+        self.sensor_updates += 1
+        if isinstance(item, EoReport):
+            if item.cls is not None:
+                vote = 1.0 if item.conf is None else item.conf
+                self.eo_votes[item.cls] = self.eo_votes.get(item.cls, 0.0) + vote
+        elif isinstance(item, RfReport):
+            self.rf_hits += 1
+        elif isinstance(item, AcousticReport):
+            if item.f0_hz is not None:
+                self.f0_hz = item.f0_hz
+        elif isinstance(item, RadarReport) and item.rcs_dbsm is not None:
+            self.rcs_sum += item.rcs_dbsm
+            self.rcs_count += 1
+
+
+@dataclass
+class TrackerStats:
+    """Counters of what the tracker did, for the run summary and the live metrics."""
+
+    measurements: int = 0
+    too_late: int = 0
+    too_late_by_sensor: Counter[str] = field(default_factory=Counter)
+    unknown_sensor: int = 0
+    batches: int = 0
+    tracks_started: int = 0
+    tracks_confirmed: int = 0
+    tracks_deleted: int = 0
+    tracks_merged: int = 0
+
+
+class _Store:
+    """Track arrays with spare capacity, so that starting tracks does not copy them all."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self.n = 0
+        self.xm = np.zeros((capacity, N_MODELS, STATE_DIM))
+        self.pm = np.zeros((capacity, N_MODELS, STATE_DIM, STATE_DIM))
+        self.mu = np.zeros((capacity, N_MODELS))
+        self.x = np.zeros((capacity, STATE_DIM))
+        self.p = np.zeros((capacity, STATE_DIM, STATE_DIM))
+        self.t = np.zeros(capacity)
+        self.born = np.zeros(capacity)
+        self.last_update = np.zeros(capacity)
+        self.hits = np.zeros(capacity, dtype=np.int64)
+        self.status = np.zeros(capacity, dtype=np.int8)
+
+    _ARRAYS = ("xm", "pm", "mu", "x", "p", "t", "born", "last_update", "hits", "status")
+
+    def grow(self, extra: int) -> None:
+        need = self.n + extra
+        capacity = self.t.shape[0]
+        if need <= capacity:
+            return
+        new_capacity = max(need, 2 * capacity)
+        for name in self._ARRAYS:
+            old = getattr(self, name)
+            new = np.zeros((new_capacity, *old.shape[1:]), dtype=old.dtype)
+            new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+
+    def keep(self, mask: NDArray[np.bool_]) -> None:
+        """Drop the tracks where ``mask`` is false, preserving order."""
+        kept = int(mask.sum())
+        for name in self._ARRAYS:
+            arr = getattr(self, name)
+            arr[:kept] = arr[: self.n][mask]
+        self.n = kept
+
+
+class Tracker:
+    """Fuses radar, bearing and position measurements of one site into tracks."""
+
+    def __init__(self, site: Site, config: TrackerConfig | None = None) -> None:
+        self.site = site
+        self.config = config or TrackerConfig()
+        self.frame = LocalFrame(*site.origin)
+        self.imm = Imm(self.config.motion)
+        self.geometry: dict[str, SensorGeometry] = {
+            s.id: SensorGeometry.of(s, self.frame) for s in site.sensors
+        }
+        self.sensor_types: dict[str, SensorType] = {s.id: s.type for s in site.sensors}
+        self._windows: dict[str, float] = {
+            s.id: min(self.config.batch_span_s, 0.5 * (s.period_s or math.inf))
+            for s in site.sensors
+        }
+        self.triangulator = initiate.Triangulator(self.config.init, 0.0)
+        self.store = _Store()
+        self.info: list[TrackInfo] = []
+        self.stats = TrackerStats()
+        self.watermark = -math.inf
+        """Data time up to which reports have been processed."""
+        self._buffer: list[tuple[float, int, Measurable]] = []
+        self._sequence = itertools.count()
+        self._ids = itertools.count(1)
+        self._overlaps: Counter[tuple[str, str]] = Counter()
+
+    # --- input ----------------------------------------------------------------------
+
+    def add(self, item: Measurable) -> bool:
+        """Queue a measurement; False (counted, logged) when it comes too late or from a
+        sensor the site does not know."""
+        if item.sensor not in self.sensor_types:
+            self.stats.unknown_sensor += 1
+            log.warning("measurement from unknown sensor %s ignored", item.sensor)
+            return False
+        if item.t <= self.watermark:
+            self.stats.too_late += 1
+            self.stats.too_late_by_sensor[item.sensor] += 1
+            log.debug("too late: %s at t=%.3f, already processed to %.3f", item.sensor,
+                      item.t, self.watermark)
+            return False
+        heapq.heappush(self._buffer, (item.t, next(self._sequence), item))
+        return True
+
+    @property
+    def buffered(self) -> int:
+        """Measurements waiting in the reorder buffer."""
+        return len(self._buffer)
+
+    @property
+    def next_buffered_t(self) -> float | None:
+        """Time of the earliest buffered measurement."""
+        return self._buffer[0][0] if self._buffer else None
+
+    # --- processing -----------------------------------------------------------------
+
+    def process_until(self, t: float) -> None:
+        """Process every buffered measurement up to data time ``t``, in time order."""
+        items: list[Measurable] = []
+        while self._buffer and self._buffer[0][0] <= t:
+            items.append(heapq.heappop(self._buffer)[2])
+        for batch_items in self._batches(items):
+            first = batch_items[0]
+            geometry = None if isinstance(first, PositionFix) else self.geometry[first.sensor]
+            self._process(measure.build_batch(batch_items, geometry, self.frame))
+        self._maintain(t)
+        self.watermark = max(self.watermark, t)
+
+    def _batches(self, items: Iterable[Measurable]) -> list[list[Measurable]]:
+        open_batches: dict[tuple[str, bool, bool], list[Measurable]] = {}
+        done: list[list[Measurable]] = []
+        for item in items:
+            key = measure.signature(item)
+            batch = open_batches.get(key)
+            if batch is not None and item.t - batch[0].t >= self._windows[item.sensor]:
+                done.append(batch)
+                batch = None
+            if batch is None:
+                open_batches[key] = [item]
+            else:
+                batch.append(item)
+        done.extend(open_batches.values())
+        done.sort(key=lambda b: b[0].t)
+        return done
+
+    def _process(self, batch: MeasurementBatch) -> None:
+        self.stats.batches += 1
+        self.stats.measurements += batch.size
+        s = self.store
+        assigned_m = np.zeros(0, dtype=np.intp)
+        if s.n:
+            t_ref = float(batch.t.mean())
+            dt = np.maximum(t_ref - s.t[: s.n], 0.0)
+            xg, pg = predict_cv_only(s.x[: s.n], s.p[: s.n], dt, self.config.gate_accel_mps2)
+            spread = np.sqrt(np.trace(pg[:, :3, :3], axis1=1, axis2=2))
+            track_pts, track_sd = measure.track_gating_points(batch, xg[:, :3], spread)
+            meas_pts, meas_sd = measure.gating_points(batch)
+            ti, mi = associate.candidate_pairs(track_pts, track_sd, meas_pts, meas_sd)
+            ti, mi, cost = associate.gate(batch, xg, pg, ti, mi)
+            if batch.kind is Kind.POSITION and ti.shape[0]:
+                ti, mi, cost = self._identity_costs(batch, ti, mi, cost)
+            at, assigned_m = associate.assign(s.n, batch.size, ti, mi, cost)
+            if at.shape[0]:
+                self._update(batch, at, assigned_m)
+        unassigned = np.ones(batch.size, dtype=bool)
+        unassigned[assigned_m] = False
+        if unassigned.any():
+            self._initiate(batch, np.flatnonzero(unassigned))
+
+    def _identity_costs(
+        self, batch: MeasurementBatch, ti: IntArray, mi: IntArray, cost: FloatArray
+    ) -> tuple[IntArray, IntArray, FloatArray]:
+        """Favour fixes that carry a track's identity; forbid ones that contradict it."""
+        keep = np.ones(ti.shape[0], dtype=bool)
+        cost = cost.copy()
+        for k, (i, m) in enumerate(zip(ti.tolist(), mi.tolist(), strict=True)):
+            fix = batch.items[m]
+            assert isinstance(fix, PositionFix)
+            info = self.info[i]
+            for mine, theirs in ((info.remote_id, fix.remote_id), (info.icao, fix.icao)):
+                if mine is None or theirs is None:
+                    continue
+                if mine == theirs:
+                    cost[k] -= IDENTITY_BONUS
+                else:
+                    keep[k] = False
+        return ti[keep], mi[keep], cost[keep]
+
+    def _update(self, batch: MeasurementBatch, at: IntArray, am: IntArray) -> None:
+        s = self.store
+        k = at.shape[0]
+        t_meas = batch.t[am]
+        dt = np.maximum(t_meas - s.t[at], 0.0)
+        xp, pp, c = self.imm.predict(s.xm[at], s.pm[at], s.mu[at], dt)
+        flat_x = xp.reshape(k * N_MODELS, STATE_DIM)
+        flat_p = pp.reshape(k * N_MODELS, STATE_DIM, STATE_DIM)
+        zhat, jac = measure.predict(batch, flat_x)
+        z = np.repeat(batch.z[am], N_MODELS, axis=0)
+        r = np.repeat(batch.sigma[am] ** 2, N_MODELS, axis=0)
+        nu = measure.innovation(batch, z, zhat)
+        pht = flat_p @ jac.transpose(0, 2, 1)
+        sm = jac @ pht
+        diag = np.arange(batch.dim)
+        sm[:, diag, diag] += r
+        s_inv = np.linalg.inv(sm)
+        gain = pht @ s_inv
+        new_x = flat_x + np.einsum("nij,nj->ni", gain, nu)
+        new_p = flat_p - gain @ sm @ gain.transpose(0, 2, 1)
+        new_p = 0.5 * (new_p + new_p.transpose(0, 2, 1))
+        d2 = np.einsum("ni,nij,nj->n", nu, s_inv, nu)
+        _, logdet = np.linalg.slogdet(sm)
+        loglik = (-0.5 * (d2 + logdet)).reshape(k, N_MODELS)
+        weight = c * np.exp(loglik - loglik.max(axis=1, keepdims=True))
+        mu = weight / weight.sum(axis=1, keepdims=True)
+        mu = np.maximum(mu, 1e-6)
+        mu /= mu.sum(axis=1, keepdims=True)
+        xm = new_x.reshape(k, N_MODELS, STATE_DIM)
+        pm = new_p.reshape(k, N_MODELS, STATE_DIM, STATE_DIM)
+        s.xm[at], s.pm[at], s.mu[at] = xm, pm, mu
+        s.x[at], s.p[at] = combine(xm, pm, mu)
+        s.t[at] = np.maximum(s.t[at], t_meas)
+        s.last_update[at] = np.maximum(s.last_update[at], t_meas)
+        s.hits[at] += 1
+        confirm = (
+            (s.status[at] == Status.TENTATIVE)
+            & (s.hits[at] >= self.config.confirm_hits)
+            & (s.t[at] - s.born[at] <= self.config.confirm_window_s)
+        )
+        if confirm.any():
+            s.status[at[confirm]] = Status.CONFIRMED
+            self.stats.tracks_confirmed += int(confirm.sum())
+        sensor_type = self._sensor_type(batch)
+        for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
+            self.info[i].absorb(batch.items[m], sensor_type, tm)
+
+    def _sensor_type(self, batch: MeasurementBatch) -> SensorType:
+        first = batch.items[0]
+        if isinstance(first, PositionFix):
+            return SensorType(first.source.value) if first.source.value in (
+                SensorType.REMOTEID.value, SensorType.ADSB.value
+            ) else self.sensor_types.get(first.sensor, SensorType.RADAR)
+        return self.sensor_types[batch.sensor_id]
+
+    def _initiate(self, batch: MeasurementBatch, index: IntArray) -> None:
+        cfg = self.config.init
+        if batch.kind is Kind.RADAR:
+            x, p = initiate.from_radar(batch, index, cfg)
+            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index], batch)
+        elif batch.kind is Kind.POSITION:
+            x, p = initiate.from_fix(batch, index, cfg)
+            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index], batch)
+        else:
+            rays = initiate.Rays.of_batch(batch, index)
+            found = self.triangulator.add(rays, float(batch.t.max()))
+            if found:
+                x, p = initiate.from_triangulation(found, cfg)
+                times = np.array([f.t for f in found])
+                self._start(x, p, times, [list(f.items) for f in found], batch)
+
+    def _start(
+        self,
+        x: FloatArray,
+        p: FloatArray,
+        t: FloatArray,
+        items: list[list[Measurable]],
+        batch: MeasurementBatch,
+    ) -> None:
+        k = x.shape[0]
+        s = self.store
+        s.grow(k)
+        rows = slice(s.n, s.n + k)
+        s.x[rows], s.p[rows] = x, p
+        s.xm[rows] = x[:, None, :]
+        s.pm[rows] = p[:, None, :, :]
+        s.mu[rows] = 1.0 / N_MODELS
+        s.t[rows] = s.born[rows] = s.last_update[rows] = t
+        s.hits[rows] = 1
+        s.status[rows] = Status.TENTATIVE
+        s.n += k
+        sensor_type = self._sensor_type(batch)
+        for row_items, born in zip(items, t.tolist(), strict=True):
+            info = TrackInfo(track_id=f"T{next(self._ids)}", first_t=born)
+            info.history = deque(maxlen=self.config.history_rows)
+            info.fixes = deque(maxlen=self.config.fixes_kept)
+            for item in row_items:
+                item_type = self.sensor_types.get(item.sensor, sensor_type)
+                info.absorb(item, item_type, born)
+            self.info.append(info)
+        self.stats.tracks_started += k
+
+    # --- track management -----------------------------------------------------------
+
+    def _maintain(self, t: float) -> None:
+        s = self.store
+        if not s.n:
+            return
+        cfg = self.config
+        n = s.n
+        tentative = s.status[:n] == Status.TENTATIVE
+        age = t - s.born[:n]
+        silent = t - s.last_update[:n]
+        coast_limit = np.minimum(cfg.coast_max_s, cfg.coast_min_s + cfg.coast_per_hit_s
+                                 * s.hits[:n])
+        pos_sigma = np.sqrt(np.trace(s.p[:n, :3, :3], axis1=1, axis2=2))
+        keep = np.where(
+            tentative,
+            age <= cfg.confirm_window_s,
+            (silent <= coast_limit) & (pos_sigma <= cfg.max_position_sigma_m),
+        )
+        keep &= ~self._duplicates(t)
+        if not keep.all():
+            self.stats.tracks_deleted += int((~keep).sum())
+            s.keep(keep)
+            self.info = [info for info, kept in zip(self.info, keep.tolist(), strict=True)
+                         if kept]
+
+    def _duplicates(self, t: float) -> NDArray[np.bool_]:
+        """Tracks to drop because another track already follows the same target."""
+        s = self.store
+        n = s.n
+        drop = np.zeros(n, dtype=bool)
+        if n < 2:
+            self._overlaps.clear()
+            return drop
+        from scipy.spatial import cKDTree
+
+        dt = np.maximum(t - s.t[:n], 0.0)
+        x, p = predict_cv_only(s.x[:n], s.p[:n], dt, self.config.motion.cv_accel_mps2)
+        spread = np.sqrt(np.trace(p[:, :3, :3], axis1=1, axis2=2))
+        tree = cKDTree(x[:, :3])
+        pairs = tree.query_pairs(r=max(3.0 * float(spread.max()), 1.0), output_type="ndarray")
+        overlaps: Counter[tuple[str, str]] = Counter()
+        if pairs.shape[0]:
+            i, j = pairs[:, 0], pairs[:, 1]
+            diff = x[i, :6] - x[j, :6]
+            cov = p[i, :6, :6] + p[j, :6, :6]
+            d2_pos = np.einsum(
+                "ki,ki->k", diff[:, :3], np.linalg.solve(cov[:, :3, :3], diff[:, :3, None])[..., 0]
+            )
+            d2_full = np.einsum("ki,ki->k", diff, np.linalg.solve(cov, diff[:, :, None])[..., 0])
+            status = s.status[:n]
+            either_tentative = (status[i] == Status.TENTATIVE) | (status[j] == Status.TENTATIVE)
+            close_tentative = either_tentative & (d2_pos < associate.CHI2_GATE[3])
+            close_confirmed = ~either_tentative & (d2_full < 3.0)
+            for a, b, tent, conf in zip(i.tolist(), j.tolist(), close_tentative.tolist(),
+                                        close_confirmed.tolist(), strict=True):
+                if drop[a] or drop[b] or not (tent or conf):
+                    continue
+                loser = self._weaker(a, b)
+                if tent:
+                    drop[loser] = True
+                    continue
+                key = (self.info[a].track_id, self.info[b].track_id)
+                overlaps[key] = self._overlaps[key] + 1
+                if overlaps[key] >= self.config.merge_confirmed_after:
+                    drop[loser] = True
+                    self._absorb_evidence(a + b - loser, loser)
+                    self.stats.tracks_merged += 1
+        self._overlaps = overlaps
+        return drop
+
+    def _weaker(self, a: int, b: int) -> int:
+        """Of two tracks on one target, the one to drop: tentative before confirmed,
+        then the younger."""
+        s = self.store
+        if s.status[a] != s.status[b]:
+            return a if s.status[a] == Status.TENTATIVE else b
+        return a if s.born[a] > s.born[b] else b
+
+    def _absorb_evidence(self, winner: int, loser: int) -> None:
+        kept, gone = self.info[winner], self.info[loser]
+        for sensor, when in gone.sources.items():
+            kept.sources[sensor] = max(when, kept.sources.get(sensor, when))
+        kept.source_types |= gone.source_types
+        for cls, vote in gone.eo_votes.items():
+            kept.eo_votes[cls] = kept.eo_votes.get(cls, 0.0) + vote
+        kept.rf_hits += gone.rf_hits
+        kept.remote_id = kept.remote_id or gone.remote_id
+        kept.icao = kept.icao or gone.icao
+
+    # --- output ---------------------------------------------------------------------
+
+    def confirmed(self) -> IntArray:
+        """Row indices of the confirmed tracks."""
+        s = self.store
+        return np.flatnonzero(s.status[: s.n] == Status.CONFIRMED)
+
+    def predicted(self, rows: IntArray, t: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Combined states (k, 7), covariances and mode probabilities of tracks ``rows``
+        predicted to ``t`` (tracks already past ``t`` are taken as they are)."""
+        s = self.store
+        dt = np.maximum(t - s.t[rows], 0.0)
+        xm, pm, mu = self.imm.predict(s.xm[rows], s.pm[rows], s.mu[rows], dt)
+        x, p = combine(xm, pm, mu)
+        return x, p, mu
+
+    def snapshot(self, t: float) -> tuple[list[TrackState], dict[str, TrackEvidence]]:
+        """The confirmed tracks predicted to ``t``, and what is known of each."""
+        rows = self.confirmed()
+        if rows.shape[0] == 0:
+            return [], {}
+        x, p, mu = self.predicted(rows, t)
+        lat, lon, alt = self.frame.enu_to_geodetic(x[:, :3])
+        vel = _local_velocities(self.frame, x[:, 3:6], lat, lon)
+        horiz = _largest_horizontal_sigma(p)
+        recent = t - self.config.recent_source_s
+        tracks: list[TrackState] = []
+        evidence: dict[str, TrackEvidence] = {}
+        hover_speed = self.config.hover_speed_mps
+        speed = np.linalg.norm(x[:, 3:6], axis=1)
+        hovering = ((speed < hover_speed) | (mu[:, HOVER] > 0.5)).tolist()
+        rows_state = np.round(x[:, :6], 3).tolist()
+        mode_probs = mu.tolist()
+        values = zip(
+            rows.tolist(), lat.tolist(), lon.tolist(), alt.tolist(), vel.tolist(),
+            horiz.tolist(), rows_state, hovering, mode_probs, strict=True,
+        )
+        for row, la, lo, al, v, sig, state, hover, probs in values:
+            info = self.info[row]
+            sources = tuple(sorted(k for k, when in info.sources.items() if when >= recent))
+            self._note_history(info, t, state, hover)
+            dark = info.rf_hits == 0 and info.remote_id is None and info.icao is None
+            tracks.append(
+                TrackState(
+                    t=t, track_id=info.track_id, lat=la, lon=lo, alt_m=al,
+                    vel_enu_mps=(v[0], v[1], v[2]), pos_sigma_m=sig,
+                    sources=sources, remote_id=info.remote_id, icao=info.icao, dark=dark,
+                )
+            )
+            evidence[info.track_id] = self._evidence(info, row, sources, probs)
+        return tracks, evidence
+
+    def _note_history(self, info: TrackInfo, t: float, state: list[float],
+                      hovering: bool) -> None:
+        if info.last_snapshot_t is not None and t > info.last_snapshot_t:
+            if hovering:
+                info.hover_s += t - info.last_snapshot_t
+            info.history.append((t, *state))  # type: ignore[arg-type]
+        elif info.last_snapshot_t is None:
+            info.history.append((t, *state))  # type: ignore[arg-type]
+        info.last_snapshot_t = t
+
+    def _evidence(self, info: TrackInfo, row: int, sources: tuple[str, ...],
+                  probs: list[float]) -> TrackEvidence:
+        return TrackEvidence(
+            track_id=info.track_id,
+            first_t=info.first_t,
+            last_update_t=float(self.store.last_update[row]),
+            history=tuple(info.history),
+            sources=sources,
+            source_types=frozenset(info.source_types),
+            hover_s=info.hover_s,
+            mode_probs=dict(zip(MODEL_NAMES, probs, strict=True)),
+            eo_votes=dict(info.eo_votes),
+            rf_hits=info.rf_hits,
+            f0_hz=info.f0_hz,
+            rcs_dbsm=info.rcs_sum / info.rcs_count if info.rcs_count else None,
+            remote_id=info.remote_id,
+            icao=info.icao,
+            callsign=info.callsign,
+            operator_lat=info.operator_lat,
+            operator_lon=info.operator_lon,
+            cooperative_only=info.sensor_updates == 0 and info.fix_updates > 0,
+            fixes=tuple(info.fixes),
+        )
+
+
+def _local_velocities(
+    frame: LocalFrame, vel_site: FloatArray, lat: FloatArray, lon: FloatArray
+) -> FloatArray:
+    """Site-frame ENU velocities re-expressed in each track's own local ENU axes."""
+    ecef = vel_site @ frame.rotation
+    la, lo = np.radians(lat), np.radians(lon)
+    sl, cl, so, co = np.sin(la), np.cos(la), np.sin(lo), np.cos(lo)
+    east = -so * ecef[:, 0] + co * ecef[:, 1]
+    north = -sl * co * ecef[:, 0] - sl * so * ecef[:, 1] + cl * ecef[:, 2]
+    up = cl * co * ecef[:, 0] + cl * so * ecef[:, 1] + sl * ecef[:, 2]
+    return np.asarray(np.round(np.stack([east, north, up], axis=1), 3), dtype=np.float64)
+
+
+def _largest_horizontal_sigma(p: FloatArray) -> FloatArray:
+    """Square root of the larger eigenvalue of each horizontal position covariance."""
+    a, b, d = p[:, 0, 0], p[:, 0, 1], p[:, 1, 1]
+    half_trace = 0.5 * (a + d)
+    root = np.sqrt(np.maximum(half_trace**2 - (a * d - b * b), 0.0))
+    return np.asarray(np.round(np.sqrt(np.maximum(half_trace + root, 0.0)), 2), dtype=np.float64)
