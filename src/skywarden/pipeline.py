@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from skywarden.identify import Identifier
 from skywarden.model import (
     AdsbReport,
     Alert,
@@ -26,6 +27,7 @@ from skywarden.model import (
     TrackState,
 )
 from skywarden.track.tracker import Tracker, TrackerConfig
+from skywarden.warn import Warner
 
 DEFAULT_LATENCY_S = 3.0
 """How long reports may trail the newest one and still be used on time."""
@@ -57,6 +59,8 @@ class Pipeline:
         self.period_s = period_s
         self.latency_s = latency_s
         self.tracker = Tracker(site, tracker_config)
+        self.identifier = Identifier(site)
+        self.warner = Warner(site)
         self.undecoded: Counter[str] = Counter()
         """Raw cooperative frames received while no decoder is wired in, by sensor."""
         self.clock = -math.inf
@@ -85,9 +89,10 @@ class Pipeline:
         """Process everything up to data time ``t`` and return the picture there."""
         self.tracker.process_until(t)
         tracks, evidence = self.tracker.snapshot(t)
-        # Identification (class, identity, dark) and warning (zones, assets, alerts)
-        # stages plug in here, in that order, each taking the tracks and evidence.
-        return Picture(t=t, tracks=tracks, evidence=evidence)
+        identified = self.identifier.update(t, tracks, evidence)
+        alerts = self.warner.update(t, identified, evidence)
+        return Picture(t=t, tracks=[item.track for item in identified], evidence=evidence,
+                       alerts=alerts)
 
     def ready(self) -> Iterator[Picture]:
         """Pictures of the reporting instants that no report in time can still change."""
