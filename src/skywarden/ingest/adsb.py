@@ -1,4 +1,12 @@
-"""ADS-B (Mode S DF17 extended squitter) frames: encoders for simulation.
+"""ADS-B (Mode S extended squitter): a stateful decoder and encoders for simulation.
+
+:class:`AdsbDecoder` decodes each Mode S frame with pyModeS, converts what it reports
+to SI units, and keeps a state per ICAO address: callsign, barometric or GNSS altitude,
+ground velocity, and a position resolved from CPR (against the aircraft's own recent
+position, else from an even/odd pair, else against the receiver when its range keeps
+every aircraft within the 180 NM that makes single-frame decoding unambiguous).
+Aircraft not heard for ``expiry_s`` are forgotten. Frames that fail their CRC or do
+not decode are rejected with :class:`AdsbError`.
 
 The encoders build 14-byte DF17 frames with a valid CRC (the Mode S parity computed
 by pyModeS) for airborne position (CPR-encoded latitude and longitude, barometric
@@ -9,7 +17,11 @@ identification. pyModeS decodes them like any received frame.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import pyModeS as pms
+from pyModeS.position import airborne_position_pair, airborne_position_with_ref
 from pyModeS.util import cprNL, crc
 
 FEET_PER_METRE = 1.0 / 0.3048
@@ -125,3 +137,276 @@ def encode_identification(icao: str, callsign: str, category: int = 0) -> bytes:
         chars = (chars << 6) | code
     me = (4 << 51) | (category << 48) | chars
     return _frame(icao, me)
+
+
+# --------------------------------------------------------------------------- decoding
+
+METRES_PER_FOOT = 0.3048
+MPS_PER_KNOT = 1852.0 / 3600.0
+MPS_PER_FPM = METRES_PER_FOOT / 60.0
+CPR_LOCAL_LIMIT_M = 180 * 1852.0
+"""A single CPR frame resolves unambiguously only within 180 NM of its reference."""
+_EARTH_RADIUS_M = 6_371_008.8
+
+_SI_FIELDS: dict[str, tuple[str, float]] = {
+    "altitude": ("altitude_m", METRES_PER_FOOT),
+    "geo_minus_baro": ("geo_minus_baro_m", METRES_PER_FOOT),
+    "selected_altitude": ("selected_altitude_m", METRES_PER_FOOT),
+    "selected_altitude_mcp": ("selected_altitude_mcp_m", METRES_PER_FOOT),
+    "selected_altitude_fms": ("selected_altitude_fms_m", METRES_PER_FOOT),
+    "threat_altitude": ("threat_altitude_m", METRES_PER_FOOT),
+    "radio_height": ("radio_height_m", METRES_PER_FOOT),
+    "threat_range": ("threat_range_m", 1852.0),
+    "groundspeed": ("groundspeed_mps", MPS_PER_KNOT),
+    "airspeed": ("airspeed_mps", MPS_PER_KNOT),
+    "true_airspeed": ("true_airspeed_mps", MPS_PER_KNOT),
+    "indicated_airspeed": ("indicated_airspeed_mps", MPS_PER_KNOT),
+    "wind_speed": ("wind_speed_mps", MPS_PER_KNOT),
+    "vertical_rate": ("vertical_rate_mps", MPS_PER_FPM),
+    "baro_vertical_rate": ("baro_vertical_rate_mps", MPS_PER_FPM),
+    "inertial_vertical_rate": ("inertial_vertical_rate_mps", MPS_PER_FPM),
+    "latitude": ("latitude_deg", 1.0),
+    "longitude": ("longitude_deg", 1.0),
+    "track": ("track_deg", 1.0),
+    "true_track": ("true_track_deg", 1.0),
+    "heading": ("heading_deg", 1.0),
+    "magnetic_heading": ("magnetic_heading_deg", 1.0),
+    "selected_heading": ("selected_heading_deg", 1.0),
+    "wind_direction": ("wind_direction_deg", 1.0),
+    "roll": ("roll_deg", 1.0),
+}
+"""pyModeS field -> SI field name and factor; other fields keep their pyModeS name."""
+
+POSITION_BOUND_BY_TYPECODE_M: dict[int, float] = {
+    9: 7.5, 10: 25.0, 11: 185.2, 12: 370.4, 13: 926.0, 14: 1852.0, 15: 3704.0,
+    16: 18520.0, 17: 37040.0, 20: 7.5, 21: 25.0,
+}
+"""Horizontal containment radius that an airborne position's typecode announces."""
+NAC_P_BOUND_M: dict[int, float] = {
+    11: 3.0, 10: 10.0, 9: 30.0, 8: 92.6, 7: 185.2, 6: 555.6, 5: 926.0, 4: 1852.0,
+    3: 3704.0, 2: 7408.0, 1: 18520.0,
+}
+"""95 % horizontal position accuracy bound of each NACp value (operational status)."""
+
+
+class AdsbError(ValueError):
+    """A Mode S frame that cannot be used; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Aircraft:
+    """What is known of one ICAO address after a frame.
+
+    ``h_accuracy_m`` is the 95 % horizontal bound the aircraft announces (NACp when an
+    operational status message gave it, else its position typecode). ``alt_is_gnss``
+    says that ``alt_m`` is a GNSS height rather than a barometric altitude.
+    """
+
+    icao: str
+    last_seen: float
+    callsign: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    position_t: float | None = None
+    alt_m: float | None = None
+    alt_is_gnss: bool = False
+    velocity_enu_mps: tuple[float, float, float] | None = None
+    velocity_t: float | None = None
+    h_accuracy_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdsbMessage:
+    """One decoded frame: its fields in SI units and, for ADS-B, the aircraft after it.
+
+    ``position_updated`` is true when this frame gave the aircraft a new position.
+    """
+
+    t: float
+    df: int
+    icao: str | None
+    fields: dict[str, Any]
+    aircraft: Aircraft | None = None
+    position_updated: bool = False
+
+
+@dataclass(slots=True)
+class _Cpr:
+    t: float
+    lat: int
+    lon: int
+
+
+@dataclass(slots=True)
+class _State:
+    aircraft: Aircraft
+    even: _Cpr | None = None
+    odd: _Cpr | None = None
+    nac_p_bound_m: float | None = None
+    typecode_bound_m: float | None = None
+
+
+def si_fields(decoded: dict[str, Any]) -> dict[str, Any]:
+    """pyModeS's decoded fields with units converted to SI (and named with the unit)."""
+    out: dict[str, Any] = {}
+    for key, value in decoded.items():
+        if key in _SI_FIELDS:
+            name, factor = _SI_FIELDS[key]
+            out[name] = None if value is None else value * factor
+        else:
+            out[key] = value
+    return out
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(slots=True)
+class AdsbDecoder:
+    """Decodes Mode S frames one at a time, keeping a state per ICAO address.
+
+    ``reference`` is the receiver's ``(lat, lon)``; ``receiver_range_m`` how far it can
+    hear. Positions farther than that range from the receiver are rejected; when the
+    range is within 180 NM a lone frame is also resolved against the receiver.
+    """
+
+    reference: tuple[float, float] | None = None
+    receiver_range_m: float | None = None
+    expiry_s: float = 60.0
+    pair_window_s: float = 10.0
+    local_window_s: float = 30.0
+    max_speed_mps: float = 350.0
+    _states: dict[str, _State] = field(default_factory=dict)
+    _next_sweep_t: float = -math.inf
+
+    @property
+    def aircraft(self) -> dict[str, Aircraft]:
+        """Every aircraft heard within ``expiry_s``, by ICAO address."""
+        return {icao: state.aircraft for icao, state in self._states.items()}
+
+    def decode(self, frame: bytes, t: float) -> AdsbMessage:
+        """Decode one frame received at ``t``; :class:`AdsbError` when it is unusable."""
+        if len(frame) not in (7, 14):
+            raise AdsbError(f"a Mode S frame is 7 or 14 bytes, not {len(frame)}")
+        try:
+            decoded = pms.decode(frame.hex())
+        except (pms.DecodeError, ValueError) as error:
+            raise AdsbError(f"undecodable: {error}") from None
+        if "error" in decoded:
+            raise AdsbError(f"undecodable: {decoded['error']}")
+        df = int(decoded["df"])
+        if decoded.get("crc_valid") is False:
+            raise AdsbError(f"DF{df} CRC check failed")
+        self._sweep(t)
+        icao = decoded.get("icao")
+        if df not in (17, 18) or icao is None:
+            return AdsbMessage(t, df, icao, si_fields(decoded))
+        return self._update(decoded, str(icao), df, t)
+
+    def _sweep(self, t: float) -> None:
+        if t < self._next_sweep_t:
+            return
+        self._next_sweep_t = t + min(1.0, self.expiry_s)
+        stale = [k for k, s in self._states.items() if t - s.aircraft.last_seen > self.expiry_s]
+        for icao in stale:
+            del self._states[icao]
+
+    def _update(self, decoded: dict[str, Any], icao: str, df: int, t: float) -> AdsbMessage:
+        state = self._states.get(icao)
+        if state is None:
+            state = self._states[icao] = _State(Aircraft(icao, t))
+        updates: dict[str, Any] = {"last_seen": t}
+        typecode = decoded.get("typecode")
+        position_updated = False
+        if decoded.get("callsign"):
+            updates["callsign"] = str(decoded["callsign"]).strip()
+        if decoded.get("nac_p") is not None:
+            state.nac_p_bound_m = NAC_P_BOUND_M.get(int(decoded["nac_p"]))
+        if typecode is not None and (9 <= typecode <= 18 or 20 <= typecode <= 22):
+            if decoded.get("altitude") is not None:
+                updates["alt_m"] = decoded["altitude"] * METRES_PER_FOOT
+                updates["alt_is_gnss"] = typecode >= 20
+            state.typecode_bound_m = POSITION_BOUND_BY_TYPECODE_M.get(typecode)
+            position = self._position(state, decoded, t)
+            if position is not None:
+                decoded = {**decoded, "latitude": position[0], "longitude": position[1]}
+                updates.update(lat=position[0], lon=position[1], position_t=t)
+                position_updated = True
+        if typecode == 19:
+            velocity = _ground_velocity(decoded)
+            if velocity is not None:
+                updates.update(velocity_enu_mps=velocity, velocity_t=t)
+        bound = state.nac_p_bound_m or state.typecode_bound_m
+        updates["h_accuracy_m"] = bound
+        state.aircraft = replace(state.aircraft, **updates)
+        return AdsbMessage(t, df, icao, si_fields(decoded), state.aircraft, position_updated)
+
+    def _position(
+        self, state: _State, decoded: dict[str, Any], t: float
+    ) -> tuple[float, float] | None:
+        odd = int(decoded["cpr_format"]) == 1
+        cpr = _Cpr(t, int(decoded["cpr_lat"]), int(decoded["cpr_lon"]))
+        if odd:
+            state.odd = cpr
+        else:
+            state.even = cpr
+        known = state.aircraft
+        if (
+            known.lat is not None
+            and known.lon is not None
+            and known.position_t is not None
+            and t - known.position_t <= self.local_window_s
+        ):
+            local = airborne_position_with_ref(int(odd), cpr.lat, cpr.lon, known.lat, known.lon)
+            reach = self.max_speed_mps * abs(t - known.position_t) + 2000.0
+            if _distance_m(known.lat, known.lon, *local) <= reach:
+                return self._within_range(local)
+        other = state.even if odd else state.odd
+        if other is not None and 0.0 <= t - other.t <= self.pair_window_s:
+            even, odd_frame = (other, cpr) if odd else (cpr, other)
+            pair = airborne_position_pair(
+                even.lat, even.lon, odd_frame.lat, odd_frame.lon, even_is_newer=not odd
+            )
+            if pair is not None:
+                return self._within_range(pair)
+        if (
+            self.reference is not None
+            and self.receiver_range_m is not None
+            and self.receiver_range_m <= CPR_LOCAL_LIMIT_M
+        ):
+            return self._within_range(
+                airborne_position_with_ref(int(odd), cpr.lat, cpr.lon, *self.reference)
+            )
+        return None
+
+    def _within_range(self, position: tuple[float, float]) -> tuple[float, float] | None:
+        if self.reference is None or self.receiver_range_m is None:
+            return position
+        if _distance_m(*self.reference, *position) > self.receiver_range_m:
+            return None
+        return position
+
+
+def _ground_velocity(decoded: dict[str, Any]) -> tuple[float, float, float] | None:
+    """East, north, up in m/s from a ground-speed velocity message (None otherwise)."""
+    speed, track = decoded.get("groundspeed"), decoded.get("track")
+    if speed is None or track is None:
+        return None
+    rate = decoded.get("vertical_rate")
+    ground = speed * MPS_PER_KNOT
+    heading = math.radians(track)
+    return (
+        ground * math.sin(heading),
+        ground * math.cos(heading),
+        0.0 if rate is None else rate * MPS_PER_FPM,
+    )
