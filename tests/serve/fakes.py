@@ -38,6 +38,10 @@ class EchoPipeline:
     fixes: list[PositionFix] = field(default_factory=list)
     positions: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     alert_open: bool = False
+    track_ids: dict[str, str] = field(default_factory=dict)
+
+    def _track_id(self, key: str) -> str:
+        return self.track_ids.setdefault(key, f"T{len(self.track_ids) + 1}")
 
     def feed(self, report: Report) -> None:
         sensor = self.site.sensor(report.sensor)
@@ -53,7 +57,7 @@ class EchoPipeline:
 
     def advance(self, t: float) -> Picture:
         tracks = [
-            TrackState(t=t, track_id=f"T-{key}", lat=lat, lon=lon, alt_m=alt,
+            TrackState(t=t, track_id=self._track_id(key), lat=lat, lon=lon, alt_m=alt,
                        vel_enu_mps=(1.0, 0.0, 0.0), pos_sigma_m=5.0, cls=TargetClass.DRONE,
                        class_conf=0.9, sources=("radar-n",), dark=True)
             for key, (_, lat, lon, alt) in sorted(self.positions.items())

@@ -53,18 +53,26 @@ class Authenticator:
     def __init__(self, store: Store, admin_token: str | None) -> None:
         self._store = store
         self._admin_hash = token_hash(admin_token) if admin_token else None
+        self._known: dict[str, Principal] = {}
 
     def principal(self, token: str | None) -> Principal | None:
-        """Who holds this token, or ``None`` when it is unknown."""
+        """Who holds this token, or ``None`` when it is unknown.
+
+        Tokens are never revoked while the service runs, so a token found once is
+        remembered and the store is asked only about new ones."""
         if not token:
             return None
         digest = token_hash(token)
         if self._admin_hash is not None and hmac.compare_digest(digest, self._admin_hash):
             return Principal("admin", Role.ADMIN)
+        known = self._known.get(digest)
+        if known is not None:
+            return known
         record = self._store.token(digest)
         if record is None:
             return None
-        return Principal(record.name, Role(record.role))
+        principal = self._known[digest] = Principal(record.name, Role(record.role))
+        return principal
 
     def issue(self, role: Role, name: str) -> str:
         """Create, store and return a new token for ``role``."""

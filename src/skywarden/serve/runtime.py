@@ -54,9 +54,12 @@ SUBSCRIBER_QUEUE = 64
 class Picture(Protocol):
     """What the pipeline returns for one instant."""
 
-    t: float
-    tracks: Sequence[TrackState]
-    alerts: Sequence[Alert]
+    @property
+    def t(self) -> float: ...
+    @property
+    def tracks(self) -> Sequence[TrackState]: ...
+    @property
+    def alerts(self) -> Sequence[Alert]: ...
 
 
 class PicturePipeline(Protocol):
@@ -188,9 +191,9 @@ class Runtime:
         self.metrics.reports.labels(source).inc()
         await self._queue.put(Arrival(received_at, source, item))
 
-    def reject(self, source: str, reason: str) -> None:
-        """Count an input rejected before it reached the runtime."""
-        self.metrics.rejected.labels(source, reason).inc()
+    def reject(self, source: str, reason: str, count: int = 1) -> None:
+        """Count input rejected before it reached the runtime."""
+        self.metrics.rejected.labels(source, reason).inc(count)
 
     @property
     def queue_depth(self) -> int:

@@ -1,0 +1,152 @@
+"""The whole live service in one process: store, runtime, SAPIENT server, feeds, HTTP.
+
+:class:`Service` puts the parts together from a :class:`ServiceConfig` and runs them on
+one asyncio loop (uvicorn serves the API on the same loop). ``skywarden serve`` is a thin
+command over it; tests and benchmarks start it in-process the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from skywarden.model import Site
+from skywarden.recording import read_site
+from skywarden.serve.api import create_app
+from skywarden.serve.auth import ADMIN_TOKEN_ENV, Authenticator, ensure_admin_token
+from skywarden.serve.feeds import replay
+from skywarden.serve.runtime import PicturePipeline, Runtime
+from skywarden.serve.sapient import SapientServer
+from skywarden.serve.store import open_store
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent / "web" / "dist"
+"""Where ``make web`` puts the built operator map."""
+
+Address = tuple[str, int]
+
+
+def parse_address(text: str) -> Address:
+    """``HOST:PORT`` (or ``:PORT`` for the loopback interface) as a pair."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{text!r} is not HOST:PORT")
+    return (host.strip("[]") or "127.0.0.1", int(port))
+
+
+def default_pipeline(site: Site, period_s: float) -> PicturePipeline:
+    """The tracking, identification and warning pipeline of ``skywarden.pipeline``."""
+    from skywarden.pipeline import Pipeline
+
+    return Pipeline(site, period_s=period_s)
+
+
+@dataclass
+class ServiceConfig:
+    """Everything ``skywarden serve`` is told on its command line."""
+
+    site_file: Path
+    http: Address = ("127.0.0.1", 8080)
+    sapient: Address | None = ("127.0.0.1", 5020)
+    db_url: str = "sqlite:///skywarden.db"
+    replay: Path | None = None
+    speed: float = 1.0
+    loop: bool = False
+    beast: Address | None = None
+    sbs: Address | None = None
+    tile_url: str | None = None
+    period_s: float = 1.0
+    web_dir: Path | None = WEB_DIR
+    admin_token: str | None = field(default_factory=lambda: os.environ.get(ADMIN_TOKEN_ENV))
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """Where a started service listens, and the admin token to show (first start only)."""
+
+    url: str
+    sapient: Address | None
+    new_admin_token: str | None
+    run_id: int
+
+
+class Service:
+    """A running Skywarden service."""
+
+    def __init__(
+        self,
+        config: ServiceConfig,
+        make_pipeline: Callable[[Site, float], PicturePipeline] = default_pipeline,
+    ) -> None:
+        self.config = config
+        site_path = config.site_file / "site.json" if config.site_file.is_dir() \
+            else config.site_file
+        self.site = read_site(site_path)
+        city = self.site.params.get("city")
+        self.city_file = site_path.parent / city if isinstance(city, str) else None
+        if self.city_file is not None and not self.city_file.is_file():
+            log.warning("city data %s not found: the map shows no buildings", self.city_file)
+            self.city_file = None
+        self.store = open_store(config.db_url)
+        self.runtime = Runtime(self.site, make_pipeline(self.site, config.period_s),
+                               self.store, period_s=config.period_s)
+        self.auth = Authenticator(self.store, config.admin_token)
+        self.sapient = SapientServer(self.runtime)
+        self.app = create_app(self.runtime, self.auth, web_dir=config.web_dir,
+                              city_file=self.city_file, tile_url=config.tile_url)
+        self._http: uvicorn.Server | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> Started:
+        """Start every part; returns once the HTTP server accepts connections."""
+        new_token = await self.runtime.db(ensure_admin_token, self.store,
+                                          self.config.admin_token)
+        await self.runtime.start(note=f"site {self.site.name}")
+        sapient_at = None
+        if self.config.sapient is not None:
+            sapient_at = await self.sapient.start(*self.config.sapient)
+        host, port = self.config.http
+        self._http = uvicorn.Server(uvicorn.Config(
+            self.app, host=host, port=port, log_level="warning", lifespan="off",
+            ws="websockets",
+        ))
+        self._tasks.append(asyncio.create_task(self._http.serve(), name="skywarden-http"))
+        while not self._http.started:
+            if self._tasks[0].done():
+                self._tasks[0].result()
+                raise RuntimeError("the HTTP server stopped while starting")
+            await asyncio.sleep(0.02)
+        bound = self._http.servers[0].sockets[0].getsockname()
+        if self.config.replay is not None:
+            self._tasks.append(asyncio.create_task(
+                replay(self.runtime, self.config.replay, speed=self.config.speed,
+                       loop=self.config.loop), name="skywarden-replay"))
+        return Started(f"http://{bound[0]}:{bound[1]}/", sapient_at, new_token,
+                       self.runtime.run_id)
+
+    async def wait(self) -> None:
+        """Run until the HTTP server stops (Ctrl-C) or a feed fails."""
+        done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+
+    async def stop(self) -> None:
+        """Stop every part and close the store; nothing committed is lost."""
+        if self._http is not None:
+            self._http.should_exit = True
+        for task in self._tasks[1:]:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.sapient.stop()
+        await self.runtime.stop()
+        self.store.close()
