@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the system components the service's tests need: Debian's Chromium (driven
-# headless by the browser test) and the PostgreSQL server (started on a loopback port
-# by scripts/postgres.sh). Idempotent: returns at once when both are already there.
+# Installs the system components the service needs to build and test: Debian's Chromium
+# (driven headless by the browser test), the PostgreSQL server (started on a loopback
+# port by scripts/postgres.sh) and Node.js with npm (to build the operator map).
+# Idempotent: returns at once when all are already there.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium chromium-driver fonts-dejavu-core)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

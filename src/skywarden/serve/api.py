@@ -246,10 +246,10 @@ def create_app(
     @app.websocket("/ws")
     async def stream(websocket: WebSocket, token: str | None = None) -> None:
         """Track, alert, sensor and zone updates as JSON messages; a snapshot first."""
+        await websocket.accept()
         if auth.principal(token) is None:
             await websocket.close(code=WS_UNAUTHORISED, reason="missing or unknown token")
             return
-        await websocket.accept()
         subscriber = runtime.subscribe()
         try:
             open_alerts = await runtime.db(runtime.store.alerts, "open")

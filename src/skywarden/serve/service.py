@@ -116,7 +116,7 @@ class Service:
         host, port = self.config.http
         self._http = uvicorn.Server(uvicorn.Config(
             self.app, host=host, port=port, log_level="warning", lifespan="off",
-            ws="websockets",
+            ws="websockets-sansio",
         ))
         self._tasks.append(asyncio.create_task(self._http.serve(), name="skywarden-http"))
         while not self._http.started:
