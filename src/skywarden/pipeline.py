@@ -65,6 +65,8 @@ class Pipeline:
         """Raw cooperative frames received while no decoder is wired in, by sensor."""
         self.clock = -math.inf
         """The newest measurement time seen: the data clock of arrivals."""
+        self._earliest = math.inf
+        """The oldest measurement time seen before the first picture: where pictures start."""
         self._next_instant: float | None = None
 
     def feed(self, report: Report) -> None:
@@ -82,8 +84,16 @@ class Pipeline:
 
     def _tick(self, t: float) -> None:
         self.clock = max(self.clock, t)
-        if self._next_instant is None:
-            self._next_instant = math.ceil(t / self.period_s) * self.period_s
+        self._earliest = min(self._earliest, t)
+
+    def _upcoming(self) -> float | None:
+        """The next reporting instant: the first multiple of the period at or after the
+        oldest report, then one period after the last picture."""
+        if self._next_instant is not None:
+            return self._next_instant
+        if math.isinf(self._earliest):
+            return None
+        return math.ceil(self._earliest / self.period_s) * self.period_s
 
     def advance(self, t: float) -> Picture:
         """Process everything up to data time ``t`` and return the picture there."""
@@ -96,21 +106,20 @@ class Pipeline:
 
     def ready(self) -> Iterator[Picture]:
         """Pictures of the reporting instants that no report in time can still change."""
-        while self._next_instant is not None and (
-            self._next_instant + self.latency_s <= self.clock
+        while (upcoming := self._upcoming()) is not None and (
+            upcoming + self.latency_s <= self.clock
         ):
-            yield self._advance_instant()
+            yield self._advance_instant(upcoming)
 
     def flush(self) -> Iterator[Picture]:
         """At the end of the input, pictures of the remaining instants up to the last
         report."""
-        while self._next_instant is not None and self._next_instant <= self.clock:
-            yield self._advance_instant()
+        while (upcoming := self._upcoming()) is not None and upcoming <= self.clock:
+            yield self._advance_instant(upcoming)
 
-    def _advance_instant(self) -> Picture:
-        assert self._next_instant is not None
-        picture = self.advance(self._next_instant)
+    def _advance_instant(self, instant: float) -> Picture:
+        picture = self.advance(instant)
         # Instants are counted, not accumulated, so long runs do not drift.
-        step = round(self._next_instant / self.period_s) + 1
+        step = round(instant / self.period_s) + 1
         self._next_instant = step * self.period_s
         return picture

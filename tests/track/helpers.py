@@ -8,14 +8,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skywarden.geo import LocalFrame, sensor_measure
+from skywarden.metrics import Score, Scorer
 from skywarden.model import (
     AcousticReport,
     EoReport,
     RadarReport,
+    Report,
     Sensor,
     SensorType,
     Site,
 )
+from skywarden.pipeline import Picture, Pipeline
 
 FloatArray = NDArray[np.float64]
 T0 = 1_767_261_600.0
@@ -136,3 +139,44 @@ def bearing_reports(the_site: Site, sid: str, paths: list[Path], times: FloatArr
 def scan_times(start: float, stop: float, period: float, offset: float = 0.0) -> FloatArray:
     """Scan instants from ``start + offset`` to ``stop``."""
     return np.arange(start + offset, stop, period)
+
+
+def path_from_geodetic(name: str, t: FloatArray, lat: FloatArray, lon: FloatArray,
+                       alt: FloatArray, frame: LocalFrame) -> Path:
+    """A path from recorded WGS84 fixes, velocities by finite differences."""
+    pos = frame.geodetic_to_enu(lat, lon, alt)
+    vel = np.gradient(pos, t, axis=0)
+    return Path(name, np.asarray(t, dtype=float), pos, vel)
+
+
+def run(the_site: Site, reports: list[Report], *, period: float = 1.0,
+        latency: float = 3.0) -> list[Picture]:
+    """Feed reports in the given (arrival) order; every picture of the run."""
+    pipeline = Pipeline(the_site, period_s=period, latency_s=latency)
+    pictures: list[Picture] = []
+    for report in reports:
+        pipeline.feed(report)
+        pictures.extend(pipeline.ready())
+    pictures.extend(pipeline.flush())
+    return pictures
+
+
+def score(pictures: list[Picture], paths: list[Path], frame: LocalFrame) -> Score:
+    """Score pictures against the known paths (targets exist over their time span)."""
+    scorer = Scorer()
+    for picture in pictures:
+        truth = {p.name: p.at(picture.t)[0] for p in paths
+                 if p.t[0] <= picture.t <= p.t[-1]}
+        tracks = {
+            s.track_id: frame.geodetic_to_enu(s.lat, s.lon, s.alt_m) for s in picture.tracks
+        }
+        scorer.add(picture.t, truth, tracks)
+    return scorer.result()
+
+
+def arrival_order(reports: list[Report], rng: np.random.Generator,
+                  max_delay_s: float) -> list[Report]:
+    """Reports in the order they would arrive after random delays up to ``max_delay_s``."""
+    delays = rng.uniform(0.0, max_delay_s, len(reports))
+    order = np.argsort([r.t + d for r, d in zip(reports, delays, strict=True)], kind="stable")
+    return [reports[i] for i in order]

@@ -83,15 +83,16 @@ def from_radar(
     x[:, :3] = geometry.position + geometry.direction_to_site(rel)
     p = _initial_covariance(pos_cov, config)
     if batch.has_rate:
+        # Condition the velocity prior on the Doppler: a scalar Kalman update with the
+        # measured range rate as the projection of the velocity on the line of sight.
         unit = geometry.direction_to_site(unit_sensor)
         rr, s_rr = z[:, 3], s[:, 3]
-        x[:, 3:6] = rr[:, None] * unit
-        # Replace the variance along the line of sight with the Doppler's.
-        vel = p[:, 3:6, 3:6]
-        along = np.einsum("ki,kij,kj->k", unit, vel, unit)
-        p[:, 3:6, 3:6] = vel + (s_rr**2 - along)[:, None, None] * (
-            unit[:, :, None] * unit[:, None, :]
-        )
+        prior = p[:, 3:6, 3:6]
+        spread = np.einsum("kij,kj->ki", prior, unit)
+        innovation_var = np.einsum("ki,ki->k", unit, spread) + s_rr**2
+        gain = spread / innovation_var[:, None]
+        x[:, 3:6] = gain * rr[:, None]
+        p[:, 3:6, 3:6] = prior - gain[:, :, None] * spread[:, None, :]
     return x, p
 
 

@@ -83,6 +83,11 @@ class TrackerConfig:
     init: initiate.InitConfig = field(default_factory=initiate.InitConfig)
     confirm_hits: int = 3
     confirm_window_s: float = 4.0
+    confirm_max_nis: float = 2.5
+    """A tentative track confirms only if its updates fitted: the mean of its normalised
+    innovations (squared Mahalanobis distance over the measurement dimension, 1 on
+    average for a true target) must not exceed this. Clutter that falls in a gate by
+    chance lands anywhere in it and scores far higher."""
     coast_min_s: float = 4.0
     """A confirmed track may coast at least this long without an update."""
     coast_max_s: float = 12.0
@@ -186,9 +191,11 @@ class _Store:
         self.born = np.zeros(capacity)
         self.last_update = np.zeros(capacity)
         self.hits = np.zeros(capacity, dtype=np.int64)
+        self.nis_sum = np.zeros(capacity)
         self.status = np.zeros(capacity, dtype=np.int8)
 
-    _ARRAYS = ("xm", "pm", "mu", "x", "p", "t", "born", "last_update", "hits", "status")
+    _ARRAYS = ("xm", "pm", "mu", "x", "p", "t", "born", "last_update", "hits", "nis_sum",
+               "status")
 
     def grow(self, extra: int) -> None:
         need = self.n + extra
@@ -273,6 +280,9 @@ class Tracker:
         items: list[Measurable] = []
         while self._buffer and self._buffer[0][0] <= t:
             items.append(heapq.heappop(self._buffer)[2])
+        # Ties in time are broken by content, not arrival, so that the same reports give
+        # the same tracks whatever order they came in.
+        items.sort(key=_content_order)
         for batch_items in self._batches(items):
             first = batch_items[0]
             geometry = None if isinstance(first, PositionFix) else self.geometry[first.sensor]
@@ -375,10 +385,13 @@ class Tracker:
         s.t[at] = np.maximum(s.t[at], t_meas)
         s.last_update[at] = np.maximum(s.last_update[at], t_meas)
         s.hits[at] += 1
+        s.nis_sum[at] += np.sum(c * d2.reshape(k, N_MODELS), axis=1) / batch.dim
+        cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
-            & (s.hits[at] >= self.config.confirm_hits)
-            & (s.t[at] - s.born[at] <= self.config.confirm_window_s)
+            & (s.hits[at] >= cfg.confirm_hits)
+            & (s.t[at] - s.born[at] <= cfg.confirm_window_s)
+            & (s.nis_sum[at] <= cfg.confirm_max_nis * (s.hits[at] - 1))
         )
         if confirm.any():
             s.status[at[confirm]] = Status.CONFIRMED
@@ -429,6 +442,7 @@ class Tracker:
         s.mu[rows] = 1.0 / N_MODELS
         s.t[rows] = s.born[rows] = s.last_update[rows] = t
         s.hits[rows] = 1
+        s.nis_sum[rows] = 0.0
         s.status[rows] = Status.TENTATIVE
         s.n += k
         sensor_type = self._sensor_type(batch)
@@ -617,6 +631,14 @@ class Tracker:
             cooperative_only=info.sensor_updates == 0 and info.fix_updates > 0,
             fixes=tuple(info.fixes),
         )
+
+
+def _content_order(item: Measurable) -> tuple[float, str, float]:
+    if isinstance(item, RadarReport):
+        return item.t, item.sensor, item.range_m
+    if isinstance(item, PositionFix):
+        return item.t, item.sensor, item.lat + item.lon
+    return item.t, item.sensor, item.az_deg
 
 
 def _local_velocities(

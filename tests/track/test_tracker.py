@@ -1,0 +1,192 @@
+"""Tracker behaviour on small scenarios with known truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from skywarden.geo import LocalFrame
+from skywarden.model import FixSource, PositionFix, RadarReport, SensorType
+from skywarden.pipeline import Pipeline
+from tests.track.helpers import (
+    T0,
+    Path,
+    arrival_order,
+    bearing_reports,
+    path_from_waypoints,
+    radar_reports,
+    run,
+    scan_times,
+    score,
+    sensor,
+    site,
+)
+
+RADARS = (
+    sensor("radar-a", SensorType.RADAR, 0.0, 0.0),
+    sensor("radar-b", SensorType.RADAR, 1800.0, 300.0),
+)
+PASSIVE = (
+    sensor("eo-1", SensorType.EO, 300.0, -500.0),
+    sensor("eo-2", SensorType.EO, 1400.0, 1500.0),
+    sensor("mic-1", SensorType.ACOUSTIC, 700.0, 600.0),
+)
+
+
+def _radar_scans(the_site, paths, rng, duration, **kwargs):  # type: ignore[no-untyped-def]
+    reports = []
+    for k, radar in enumerate(RADARS):
+        times = scan_times(T0, T0 + duration, 1.0, offset=0.5 * k)
+        reports += radar_reports(the_site, radar.id, paths, times, rng, **kwargs)
+    return reports
+
+
+def test_one_drone_is_tracked_with_one_id_from_two_radars() -> None:
+    rng = np.random.default_rng(3)
+    the_site = site(*RADARS)
+    drone = path_from_waypoints("d1", [(25.0, (9.0, 2.0, 0.5)), (25.0, (2.0, -8.0, 0.0))],
+                                (700.0, 900.0, 120.0))
+    pictures = run(the_site, arrival_order(_radar_scans(the_site, [drone], rng, 50.0), rng, 1.0))
+    result = score(pictures, [drone], LocalFrame(*the_site.origin))
+    assert result.tracks == 1
+    assert result.id_switches == 0
+    assert result.localisation / max(result.instants, 1) < 10.0
+    assert result.time_to_first_track_s["d1"] is not None
+    assert result.time_to_first_track_s["d1"] <= 4.0
+
+
+def test_hovering_drone_keeps_one_track_id_through_the_doppler_notch() -> None:
+    """The radar's MTI notch hides a hovering drone; cameras and a microphone still see
+    it, and the hover model keeps the track still, so it keeps its ID."""
+    rng = np.random.default_rng(5)
+    the_site = site(*RADARS, *PASSIVE)
+    drone = path_from_waypoints(
+        "hover", [(20.0, (7.0, 4.0, 0.0)), (30.0, (0.0, 0.0, 0.0)), (20.0, (-6.0, 5.0, 1.0))],
+        (600.0, 500.0, 110.0),
+    )
+    reports = _radar_scans(the_site, [drone], rng, 70.0, min_speed_mps=1.0)
+    for cam in PASSIVE:
+        reports += bearing_reports(the_site, cam.id, [drone], scan_times(T0, T0 + 70, 0.5), rng)
+    pictures = run(the_site, arrival_order(reports, rng, 1.0))
+    result = score(pictures, [drone], LocalFrame(*the_site.origin))
+    assert result.tracks == 1
+    assert result.id_switches == 0 and result.fragmentations == 0
+    hovering = [p for p in pictures if T0 + 25 <= p.t <= T0 + 48]
+    assert all(len(p.tracks) == 1 for p in hovering)
+    evidence = next(iter(hovering[-1].evidence.values()))
+    assert evidence.hover_s >= 15.0
+    assert evidence.mode_probs["hover"] > 0.5
+    assert evidence.source_types == {SensorType.RADAR, SensorType.EO, SensorType.ACOUSTIC}
+
+
+def test_dark_drone_is_tracked_from_passive_sensors_alone() -> None:
+    rng = np.random.default_rng(7)
+    the_site = site(*PASSIVE)
+    drone = path_from_waypoints("dark", [(40.0, (5.0, 6.0, 0.0))], (400.0, 200.0, 90.0))
+    reports = []
+    for cam in PASSIVE:
+        reports += bearing_reports(the_site, cam.id, [drone], scan_times(T0, T0 + 40, 0.5), rng)
+    pictures = run(the_site, arrival_order(reports, rng, 1.0))
+    result = score(pictures, [drone], LocalFrame(*the_site.origin))
+    assert result.tracks == 1
+    assert result.time_to_first_track_s["dark"] is not None
+    assert result.time_to_first_track_s["dark"] <= 3.0
+    assert result.localisation / result.instants < 15.0
+    last = pictures[-1].tracks[0]
+    assert last.dark and last.remote_id is None
+    assert set(last.sources) == {"eo-1", "eo-2", "mic-1"}
+
+
+def test_late_out_of_order_reports_give_the_same_tracks_as_in_order() -> None:
+    rng = np.random.default_rng(11)
+    the_site = site(*RADARS)
+    drones = [
+        path_from_waypoints("a", [(30.0, (8.0, 0.0, 0.0))], (500.0, 700.0, 100.0)),
+        path_from_waypoints("b", [(30.0, (-3.0, 7.0, 0.0))], (1500.0, 600.0, 150.0)),
+    ]
+    reports = sorted(_radar_scans(the_site, drones, rng, 30.0), key=lambda r: r.t)
+    in_order = run(the_site, reports)
+    shuffled = run(the_site, arrival_order(reports, rng, 2.5))
+    assert [p.t for p in in_order] == [p.t for p in shuffled]
+    for a, b in zip(in_order, shuffled, strict=True):
+        assert [s.track_id for s in a.tracks] == [s.track_id for s in b.tracks]
+        for sa, sb in zip(a.tracks, b.tracks, strict=True):
+            assert sa.lat == pytest.approx(sb.lat, abs=1e-6)
+            assert sa.lon == pytest.approx(sb.lon, abs=1e-6)
+
+
+def test_a_report_too_late_for_the_reorder_buffer_is_counted_not_lost() -> None:
+    the_site = site(*RADARS)
+    pipeline = Pipeline(the_site, latency_s=1.0)
+    for t in (T0 + 0.2, T0 + 10.0):
+        pipeline.feed(RadarReport(t=t, sensor="radar-a", range_m=900.0, az_deg=10.0,
+                                  el_deg=5.0))
+    assert [p.t for p in pipeline.ready()] == [T0 + k for k in range(1, 10)]
+    pipeline.feed(RadarReport(t=T0 + 8.5, sensor="radar-a", range_m=900.0, az_deg=10.0,
+                              el_deg=5.0))
+    assert pipeline.tracker.stats.too_late == 1
+    assert pipeline.tracker.stats.too_late_by_sensor == {"radar-a": 1}
+    pipeline.feed(RadarReport(t=T0 + 9.5, sensor="radar-a", range_m=900.0, az_deg=10.0,
+                              el_deg=5.0))
+    assert pipeline.tracker.stats.too_late == 1
+    assert pipeline.tracker.buffered == 2
+
+
+def test_clutter_alone_never_makes_a_confirmed_track() -> None:
+    rng = np.random.default_rng(13)
+    the_site = site(*RADARS)
+    pictures = run(the_site, _radar_scans(the_site, [], rng, 120.0, clutter=15.0))
+    assert sum(len(p.tracks) for p in pictures) == 0
+
+
+def test_a_drone_in_heavy_clutter_gets_one_track_and_no_false_ones() -> None:
+    rng = np.random.default_rng(17)
+    the_site = site(*RADARS)
+    drone = path_from_waypoints("d", [(60.0, (6.0, -5.0, 0.0))], (900.0, 1500.0, 130.0))
+    reports = _radar_scans(the_site, [drone], rng, 60.0, clutter=15.0, pd=0.85)
+    result = score(run(the_site, arrival_order(reports, rng, 1.0)), [drone],
+                   LocalFrame(*the_site.origin))
+    assert result.tracks == 1
+    assert result.false_tracks == 0
+    assert result.fragmentations == 0
+
+
+def test_a_tight_swarm_is_separated_into_one_track_per_drone() -> None:
+    rng = np.random.default_rng(19)
+    the_site = site(*RADARS)
+    drones: list[Path] = []
+    for row in range(3):
+        for col in range(4):
+            start = (600.0 + 40.0 * col, 1200.0 + 40.0 * row, 100.0 + 10.0 * row)
+            drones.append(path_from_waypoints(f"s{row}{col}", [(40.0, (6.0, -4.0, 0.0))],
+                                              start))
+    reports = _radar_scans(the_site, drones, rng, 40.0, clutter=3.0, pd=0.95)
+    pictures = run(the_site, arrival_order(reports, rng, 1.0))
+    result = score(pictures, drones, LocalFrame(*the_site.origin))
+    assert result.targets_tracked == 12
+    assert result.id_switches == 0
+    assert result.false_tracks == 0
+    settled = [p for p in pictures if p.t >= T0 + 10]
+    assert all(len(p.tracks) == 12 for p in settled)
+
+
+def test_cooperative_fixes_make_a_track_that_carries_their_identity() -> None:
+    the_site = site(*RADARS)
+    frame = LocalFrame(*the_site.origin)
+    pipeline = Pipeline(the_site, latency_s=0.5)
+    for k in range(12):
+        lat, lon, alt = frame.enu_to_geodetic(np.array([100.0 + 5.0 * k, 200.0, 80.0]))
+        pipeline.feed_fix(PositionFix(
+            t=T0 + k, sensor="radar-a", source=FixSource.REMOTEID, lat=float(lat),
+            lon=float(lon), alt_m=float(alt), h_sigma_m=3.0, v_sigma_m=4.0,
+            vel_enu_mps=(5.0, 0.0, 0.0), remote_id="1581F5FJD22A00000001",
+        ))
+    pictures = list(pipeline.ready())
+    last = pictures[-1]
+    assert len(last.tracks) == 1
+    assert last.tracks[0].remote_id == "1581F5FJD22A00000001"
+    assert not last.tracks[0].dark
+    evidence = last.evidence[last.tracks[0].track_id]
+    assert evidence.cooperative_only
+    assert evidence.fixes[-1].remote_id == "1581F5FJD22A00000001"
+    assert last.tracks[0].vel_enu_mps[0] == pytest.approx(5.0, abs=0.5)
