@@ -105,14 +105,15 @@ def _f0_loglik(f0_hz: float | None) -> NDArray[np.float64]:
 
 
 def _rcs_loglik(rcs_dbsm: float | None) -> NDArray[np.float64]:
-    """Radar cross-section: small drones near -14 dBsm, birds near -24, aircraft above 0."""
+    """Radar cross-section: small multirotors near -18 dBsm, birds near -28, aircraft
+    around +10."""
     if rcs_dbsm is None:
         return np.zeros(3)
     return np.array(
         [
-            _normal_logpdf(rcs_dbsm, -14.0, 5.0),
-            _normal_logpdf(rcs_dbsm, -24.0, 5.0),
-            _normal_logpdf(rcs_dbsm, 8.0, 7.0),
+            _normal_logpdf(rcs_dbsm, -18.0, 5.0),
+            _normal_logpdf(rcs_dbsm, -28.0, 5.0),
+            _normal_logpdf(rcs_dbsm, 10.0, 8.0),
         ]
     )
 
