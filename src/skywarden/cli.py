@@ -9,6 +9,7 @@ import typer
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("validate", "skywarden.commands.validate:validate"),
+    ("track", "skywarden.commands.track:track"),
     ("plan", "skywarden.commands.plan:plan"),
 )
 """Sub-command name and the ``module:function`` that implements it."""
