@@ -145,6 +145,8 @@ class SensorSim:
         self.rotation = site.rotation.T @ own.rotation.T
         self.offset = (site.origin_ecef - own.origin_ecef) @ own.rotation.T
         self.position = site.ecef_to_enu(own.origin_ecef)
+        buildings = scenario.buildings
+        self.top_roof_up = float(buildings.roof_up_m.max()) + 1e-3 if len(buildings) else None
         self.period = sim_param(sensor, "period_s")
         self.phase = float(self.rng.uniform(0.0, self.period))
         self.signatures = SignatureArrays.of([t.signature for t in scenario.targets])
@@ -169,10 +171,27 @@ class SensorSim:
         return np.asarray(site_enu @ self.rotation + self.offset, dtype=np.float64)
 
     def visible(self, site_enu: FloatArray) -> BoolArray:
-        """Line of sight from the sensor to site-ENU points."""
-        if len(site_enu) == 0 or len(self.scenario.buildings) == 0:
-            return np.ones(len(site_enu), dtype=bool)
-        return self.scenario.buildings.visible(self.position, site_enu)
+        """Line of sight from the sensor to site-ENU points.
+
+        Only the part of a sight line below the tallest roof can be blocked, so each
+        line is cut where it climbs above it before the city model is asked: the answer
+        is unchanged, the geometry to intersect much shorter, and lines wholly above
+        every roof need no query at all.
+        """
+        result = np.ones(len(site_enu), dtype=bool)
+        if len(site_enu) == 0 or self.top_roof_up is None:
+            return result
+        start = self.position
+        rise = site_enu[:, 2] - start[2]
+        headroom = self.top_roof_up - start[2]
+        if headroom <= 0.0:
+            below = site_enu[:, 2] < self.top_roof_up
+            if below.any():
+                result[below] = self.scenario.buildings.visible(start, site_enu[below])
+            return result
+        fraction = np.where(rise > headroom, headroom / np.where(rise > 0.0, rise, 1.0), 1.0)
+        cut = start + (site_enu - start) * fraction[:, None]
+        return self.scenario.buildings.visible(start, cut)
 
     def sample(self, t_s: FloatArray, index: IndexArray) -> tuple[
         FloatArray, FloatArray, FloatArray, BoolArray
