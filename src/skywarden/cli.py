@@ -9,6 +9,7 @@ import typer
 
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("validate", "skywarden.commands.validate:validate"),
+    ("simulate", "skywarden.commands.simulate:simulate"),
     ("track", "skywarden.commands.track:track"),
     ("plan", "skywarden.commands.plan:plan"),
 )
