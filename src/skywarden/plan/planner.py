@@ -163,8 +163,11 @@ def plan_coverage(
             fp if fp.sensor.type in NON_EMISSION_TYPES else _empty(fp) for fp in candidate_prints
         ]
         base_miss = installed_network.miss_non_emission
+    # A count alone asks for the best N sites whatever they cost; a budget weighs
+    # each site's gain against its cost.
+    costs = [c.cost if options.budget is not None else 1.0 for c in candidates]
     placement = greedy_placement(
-        objective_prints, [c.cost for c in candidates], weights, base_miss,
+        objective_prints, costs, weights, base_miss,
         budget=options.budget, count=options.count,
     )
     network = NetworkCoverage.of(size, installed)
