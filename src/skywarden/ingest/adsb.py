@@ -122,20 +122,28 @@ def encode_velocity(icao: str, east_mps: float, north_mps: float, up_mps: float)
     return _frame(icao, me)
 
 
-def encode_identification(icao: str, callsign: str, category: int = 0) -> bytes:
-    """A DF17 identification frame (typecode 4) carrying up to 8 callsign characters."""
+def encode_identification(
+    icao: str, callsign: str, category: int = 0, typecode: int = 4
+) -> bytes:
+    """A DF17 identification frame carrying up to 8 callsign characters.
+
+    ``typecode`` 1-4 selects the emitter category set (D, C, B, A) and ``category``
+    the category within it: typecode 3 with category 6 announces an unmanned aircraft.
+    """
     text = callsign.upper().ljust(8)
     if len(text) > 8:
         raise ValueError(f"callsign {callsign!r} is longer than 8 characters")
     if not 0 <= category <= 7:
         raise ValueError(f"emitter category {category} outside 0 .. 7")
+    if not 1 <= typecode <= 4:
+        raise ValueError(f"typecode {typecode} is not an identification (1-4)")
     chars = 0
     for char in text:
         code = _CALLSIGN_CHARS.find(char)
         if char == "#" or code < 0:
             raise ValueError(f"callsign {callsign!r}: {char!r} is not A-Z, 0-9 or space")
         chars = (chars << 6) | code
-    me = (4 << 51) | (category << 48) | chars
+    me = (typecode << 51) | (category << 48) | chars
     return _frame(icao, me)
 
 
@@ -203,7 +211,10 @@ class Aircraft:
 
     ``h_accuracy_m`` is the 95 % horizontal bound the aircraft announces (NACp when an
     operational status message gave it, else its position typecode). ``alt_is_gnss``
-    says that ``alt_m`` is a GNSS height rather than a barometric altitude.
+    says that ``alt_m`` is a GNSS height rather than a barometric altitude;
+    ``geo_minus_baro_m`` is the GNSS height above the barometric altitude that velocity
+    messages report. ``unmanned`` is true when the identification announces emitter
+    category B6 (unmanned aerial vehicle).
     """
 
     icao: str
@@ -217,6 +228,8 @@ class Aircraft:
     velocity_enu_mps: tuple[float, float, float] | None = None
     velocity_t: float | None = None
     h_accuracy_m: float | None = None
+    geo_minus_baro_m: float | None = None
+    unmanned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,6 +343,7 @@ class AdsbDecoder:
         position_updated = False
         if decoded.get("callsign"):
             updates["callsign"] = str(decoded["callsign"]).strip()
+            updates["unmanned"] = typecode == 3 and decoded.get("category") == 6
         if decoded.get("nac_p") is not None:
             state.nac_p_bound_m = NAC_P_BOUND_M.get(int(decoded["nac_p"]))
         if typecode is not None and (9 <= typecode <= 18 or 20 <= typecode <= 22):
@@ -346,6 +360,8 @@ class AdsbDecoder:
             velocity = _ground_velocity(decoded)
             if velocity is not None:
                 updates.update(velocity_enu_mps=velocity, velocity_t=t)
+            if decoded.get("geo_minus_baro") is not None:
+                updates["geo_minus_baro_m"] = decoded["geo_minus_baro"] * METRES_PER_FOOT
         bound = state.nac_p_bound_m or state.typecode_bound_m
         updates["h_accuracy_m"] = bound
         state.aircraft = replace(state.aircraft, **updates)
