@@ -4,9 +4,9 @@ How the stream reads (alerts.jsonl):
 
 - ``open``: the first strict firing of a key opens alert ``A<n>`` (numbered in order
   of opening, so the same input always gives the same ids);
-- ``update``: an open alert is restated every ``update_every_s`` with the track's
-  position and the rule's latest words; it is also restated at once when it escalates
-  or follows a merged track;
+- ``update``: an open alert that its rule still fires is restated every
+  ``update_every_s`` with the track's position and the rule's latest words; it is
+  also restated at once when it escalates or follows a merged track;
 - ``closed``: an alert that no rule has fired, strictly or holding, for
   ``clear_after_s`` closes, at the track's last known position.
 
@@ -118,7 +118,7 @@ class AlertBook:
             if t - alert.last_fired_t >= self.clear_after_s:
                 del self._open[key]
                 out.append(self._line(t, alert, AlertState.CLOSED, f"Cleared: {alert.message}"))
-            elif t - alert.last_emitted_t >= self.update_every_s:
+            elif alert.last_fired_t == t and t - alert.last_emitted_t >= self.update_every_s:
                 out.append(self._line(t, alert, AlertState.UPDATE))
         return out
 
