@@ -76,13 +76,17 @@ class Transport(StrEnum):
 
 
 class TransportError(ValueError):
-    """A frame that should hold Remote ID but cannot be read; ``reason`` says why."""
+    """A frame that should hold Remote ID but cannot be read; ``reason`` says why,
+    ``index``, ``t`` and ``packet`` say which captured packet it was."""
 
-    def __init__(self, reason: str, index: int = 0, t: float | None = None) -> None:
+    def __init__(
+        self, reason: str, index: int = 0, t: float | None = None, packet: bytes = b""
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.index = index
         self.t = t
+        self.packet = packet
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +359,13 @@ def _reader(stream: BinaryIO) -> dpkt.pcap.Reader | dpkt.pcapng.Reader:
     raise TransportError(f"not a pcap or pcapng file (starts {magic.hex()})")
 
 
+def is_capture(path: Path) -> bool:
+    """True when the file starts like a pcap or pcapng capture."""
+    with path.open("rb") as stream:
+        magic = stream.read(4)
+    return magic == _PCAPNG_MAGIC or magic in _PCAP_MAGICS
+
+
 @dataclass(slots=True)
 class CaptureStats:
     """What reading a capture found: packets, and those that held no Remote ID."""
@@ -386,10 +397,10 @@ def read_capture(
             try:
                 carried, signal = _payloads(link_type, bytes(packet))
             except TransportError as error:
-                yield TransportError(error.reason, index, float(t))
+                yield TransportError(error.reason, index, float(t), bytes(packet))
                 continue
             except (IndexError, struct.error) as error:
-                yield TransportError(f"malformed packet: {error}", index, float(t))
+                yield TransportError(f"malformed packet: {error}", index, float(t), bytes(packet))
                 continue
             if not carried:
                 counts.without_remote_id += 1

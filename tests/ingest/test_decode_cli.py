@@ -1,0 +1,117 @@
+"""`skywarden decode` as a user runs it on real captures, hex frames and text files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from skywarden.cli import app
+from skywarden.ingest.adsb import encode_airborne_position, encode_identification
+from tests.ingest.captures import BEACON_CAPTURE, BT5_CAPTURE, capture
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, list[dict[str, Any]], str]:
+    result = runner.invoke(app, ["decode", *args])
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    return result.exit_code, lines, result.stderr
+
+
+def test_a_beacon_capture_prints_every_message(shared_data: Path) -> None:
+    code, lines, summary = _run("remoteid", str(capture(shared_data, BEACON_CAPTURE)))
+    assert code == 0
+    assert len(lines) == 21 * 5
+    assert "105 messages decoded, 0 frames rejected" in summary
+    locations = [line for line in lines if line["message_type"] == "location"]
+    assert len(locations) == 21
+    first = locations[0]
+    assert first["transport"] == "wifi_beacon"
+    assert first["latitude_deg"] == 45.5457468
+    assert first["speed_mps"] == 20.5
+    assert first["vertical_speed_mps"] is None
+    assert first["height_type"] == "above_takeoff"
+    system = next(line for line in lines if line["message_type"] == "system")
+    assert system["ua_class"] == "class_4"
+
+
+def test_frames_damaged_on_air_are_printed_with_their_reason(shared_data: Path) -> None:
+    code, lines, _ = _run("remoteid", str(capture(shared_data, BT5_CAPTURE)))
+    assert code == 0
+    rejected = [line for line in lines if "rejected" in line]
+    assert len(rejected) == 28
+    assert all("CRC" in line["reason"] and line["frame"] > 0 for line in rejected)
+    assert len(lines) - len(rejected) == 225 + 222 + 216 + 207 + 199
+
+
+def test_a_hex_frame_on_the_command_line() -> None:
+    code, [line], _ = _run("remoteid", "02 12 31 35 39 36 46 30 30 30" + " 00" * 15)
+    assert code == 0
+    assert line["uas_id"] == "1596F000"
+    assert line["id_type"] == "serial_number"
+    assert line["ua_type"] == "helicopter_or_multirotor"
+
+
+def test_nothing_readable_exits_non_zero() -> None:
+    code, [line], summary = _run("remoteid", "0x62" + "00" * 24)
+    assert code == 1
+    assert line["reason"] == "unknown message type 0x6"
+    assert "0 messages decoded, 1 frames rejected" in summary
+    code, [line], _ = _run("adsb", "not-a-file-nor-hex")
+    assert code == 1
+    assert "neither a file nor" in line["reason"]
+
+
+def test_the_beast_capture_prints_all_frames_and_positions(shared_data: Path) -> None:
+    code, lines, _ = _run("adsb", str(shared_data / "adsb" / "sample_dump1090.beast"))
+    assert code == 0
+    assert len(lines) == 239
+    assert sum(1 for line in lines if line["df"] == 17) == 23
+    positioned = [line for line in lines if "latitude_deg" in line]
+    assert len(positioned) == 3
+    assert positioned[0]["altitude_m"] == 38000 * 0.3048
+    assert all(line["signal_dbfs"] < 0 for line in lines)
+
+
+def test_a_text_file_of_raw_sbs_and_recording_lines(tmp_path: Path) -> None:
+    even = encode_airborne_position("4CA1F3", 60.17, 24.94, 300.0, odd=False).hex()
+    odd = encode_airborne_position("4CA1F3", 60.17, 24.94, 300.0, odd=True).hex()
+    ident = encode_identification("4CA1F3", "FIN7").hex()
+    damaged = ident[:-2] + ("00" if ident[-2:] != "00" else "01")
+    path = tmp_path / "frames.txt"
+    path.write_text(
+        "\n".join([
+            f"*{ident};",
+            f"@00000000000C{even};",
+            "",
+            json.dumps({"t": 2.0, "sensor": "adsb-1", "modes": odd}),
+            "MSG,3,1,1,4CA1F3,1,2026/01/01,10:00:00.500,2026/01/01,10:00:00.520,,1000,,,"
+            "60.17000,24.94000,,,0,0,0,0",
+            damaged,
+            "zz-garbage",
+        ])
+    )
+    code, lines, _ = _run("adsb", str(path))
+    assert code == 0
+    assert lines[0]["callsign"] == "FIN7"
+    assert lines[1]["t"] == 1e-6
+    assert abs(lines[2]["latitude_deg"] - 60.17) < 1e-4
+    assert lines[3]["transmission_type"] == 3 and lines[3]["altitude_m"] == 304.8
+    assert lines[4]["reason"] == "DF17 CRC check failed" and lines[4]["line"] == 6
+    assert "not a hex frame" in lines[5]["reason"]
+
+
+def test_a_recording_of_remote_id_reports(tmp_path: Path) -> None:
+    path = tmp_path / "detections.jsonl"
+    path.write_text(
+        json.dumps({"t": 5.0, "sensor": "rid-1", "odid": "3200" + "41" * 23}) + "\n"
+        + json.dumps({"t": 6.0, "sensor": "radar-1", "range_m": 100.0}) + "\n"
+        + "{broken\n"
+    )
+    code, lines, _ = _run("remoteid", str(path))
+    assert code == 0
+    assert lines[0]["description"] == "A" * 23 and lines[0]["t"] == 5.0
+    assert lines[1]["line"] == 3 and "rejected" in lines[1]
