@@ -75,6 +75,8 @@ def test_sensor_above_roof_sees_over_the_wall_and_target_inside_is_hidden() -> N
     # A target inside the wall, below its roof, is hidden; above the roof it is seen.
     inside = np.array([[50.0, 0.0, 19.0], [50.0, 0.0, 21.0]])
     assert buildings.visible(sensor, inside).tolist() == [False, True]
+    # A sensor inside the wall, below its roof, sees nothing.
+    assert not buildings.visible(np.array([50.0, 0.0, 5.0]), inside).any()
     # Straight down onto the roof from above; straight down into it.
     above = np.array([50.0, 0.0, 60.0])
     assert buildings.visible(above, np.array([[50.0, 0.0, 25.0], [50.0, 0.0, 5.0]])).tolist() == [
@@ -169,3 +171,36 @@ def test_helsinki_extract_loads(shared_data: Path) -> None:
     low = buildings.visible(np.array([0.0, 0.0, 2.0]), targets).mean()
     high = buildings.visible(np.array([0.0, 0.0, 300.0]), targets).mean()
     assert low < 0.5 < high
+
+
+def reference_visible(buildings: Buildings, sensor: np.ndarray, targets: np.ndarray) -> list[bool]:
+    """Line of sight the plain way: intersect each sight line with each footprint in
+    shapely and check the line's height at every point of the intersection."""
+    seen = []
+    for target in targets:
+        line = shapely.LineString([sensor[:2], target[:2]])
+        length = line.length
+        clear = True
+        for footprint, roof in zip(buildings.footprints, buildings.roof_up_m, strict=True):
+            piece = line.intersection(footprint)
+            if piece.is_empty:
+                continue
+            for x, y in shapely.get_coordinates(piece):
+                along = np.hypot(x - sensor[0], y - sensor[1]) / length
+                if sensor[2] + along * (target[2] - sensor[2]) < roof - 1e-6:
+                    clear = False
+        seen.append(clear)
+    return seen
+
+
+def test_visible_matches_plain_shapely_over_helsinki(shared_data: Path) -> None:
+    frame = LocalFrame(60.1715, 24.944, 0.0)
+    buildings = load_buildings(shared_data / "city" / "helsinki.osm.pbf", frame)
+    rng = np.random.default_rng(21)
+    targets = np.column_stack(
+        [rng.uniform(-450, 450, 120), rng.uniform(-750, 750, 120), rng.uniform(0, 60, 120)]
+    )
+    for sensor in (np.array([12.0, -30.0, 25.0]), np.array([-200.0, 300.0, 8.0])):
+        fast = buildings.visible(sensor, targets)
+        assert fast.tolist() == reference_visible(buildings, sensor, targets)
+        assert 0.1 < fast.mean() < 0.95

@@ -110,12 +110,14 @@ class Buildings:
     ground_alt_m: float = 0.0
     skipped: int = 0
     _tree: shapely.STRtree = field(init=False, repr=False, compare=False)
+    _edges: _Edges = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.footprints)
         if not (len(self.heights_m) == len(self.base_up_m) == len(self.ids) == n):
             raise ValueError("footprints, heights, bases and ids differ in length")
         object.__setattr__(self, "_tree", shapely.STRtree(self.footprints))
+        object.__setattr__(self, "_edges", _Edges.of(self.footprints))
 
     def __len__(self) -> int:
         return len(self.footprints)
@@ -314,43 +316,39 @@ class Buildings:
         """Line of sight from one sensor to each target, all in the site ENU frame.
 
         A target is hidden when the straight segment from the sensor passes through a
-        building below its roof (a target inside a building is hidden too). Exact for
-        the prism model: the segment's height is linear along it, so its lowest point
-        inside a footprint is where it enters or leaves it (or an endpoint inside).
+        building below its roof (a target inside a building is hidden too, and so is
+        everything from a sensor inside one). Exact for the prism model: the segment's
+        height is linear along it, so its lowest point inside a footprint is where it
+        crosses the footprint's outline or one of its ends inside it. Candidate
+        buildings come from the STR-tree (bounding boxes); the crossings are computed
+        for all their edges at once with NumPy. A sight line sliding exactly along a
+        wall, without entering the building, is not blocked by it.
         """
         sensor = np.asarray(sensor_enu, dtype=np.float64).reshape(3)
         targets = np.asarray(targets_enu, dtype=np.float64).reshape(-1, 3)
         n = len(targets)
-        result = np.ones(n, dtype=bool)
+        hidden = np.zeros(n, dtype=bool)
         if n == 0 or len(self) == 0:
-            return result
+            return ~hidden
+        roof = self.roof_up_m
+        # Ends inside a footprint: hidden when that end is below the roof.
+        inside_t, building_t = self._tree.query(shapely.points(targets[:, :2]),
+                                                predicate="intersects")
+        hidden[inside_t[targets[inside_t, 2] < roof[building_t] - ROOF_TOLERANCE_M]] = True
+        building_s = self._tree.query(shapely.Point(sensor[:2]), predicate="intersects")
+        if np.any(sensor[2] < roof[building_s] - ROOF_TOLERANCE_M):
+            return np.zeros(n, dtype=bool)
         starts = np.broadcast_to(sensor[:2], (n, 2))
         segments = shapely.linestrings(np.stack([starts, targets[:, :2]], axis=1))
-        # A target straight above or below the sensor: GEOS sees a zero-length line as
-        # touching nothing, so such a segment is represented by its ground point.
-        plumb = np.all(targets[:, :2] == sensor[:2], axis=1)
-        if plumb.any():
-            segments[plumb] = shapely.points(targets[plumb, :2])
-        seg_index, building_index = self._tree.query(segments, predicate="intersects")
-        if len(seg_index) == 0:
-            return result
-        pieces = shapely.intersection(segments[seg_index], self.footprints[building_index])
-        coords, piece_index = shapely.get_coordinates(pieces, return_index=True)
-        pair_seg = seg_index[piece_index]
-        pair_roof = self.roof_up_m[building_index[piece_index]]
-        delta = targets[pair_seg, :2] - sensor[:2]
-        length2 = np.einsum("ij,ij->i", delta, delta)
-        along = np.einsum("ij,ij->i", coords - sensor[:2], delta)
-        vertical = plumb[pair_seg]
-        fraction = np.clip(along / np.where(vertical, 1.0, length2), 0.0, 1.0)
-        z_sensor = sensor[2]
-        z_target = targets[pair_seg, 2]
-        height = z_sensor + fraction * (z_target - z_sensor)
-        # Straight up or down: the lower end is the lowest point of the segment.
-        height = np.where(vertical, np.minimum(z_sensor, z_target), height)
-        blocked = height < pair_roof - ROOF_TOLERANCE_M
-        result[np.unique(pair_seg[blocked])] = False
-        return result
+        seg_index, building_index = self._tree.query(segments)
+        for lo in range(0, len(seg_index), _PAIRS_PER_CHUNK):
+            chunk = slice(lo, lo + _PAIRS_PER_CHUNK)
+            crossing_seg, crossing_t, crossing_roof = self._edges.crossings(
+                sensor[:2], targets[:, :2], seg_index[chunk], building_index[chunk], roof
+            )
+            height = sensor[2] + crossing_t * (targets[crossing_seg, 2] - sensor[2])
+            hidden[crossing_seg[height < crossing_roof - ROOF_TOLERANCE_M]] = True
+        return ~hidden
 
     def roof_height_at(self, east_m: ArrayLike, north_m: ArrayLike) -> NDArray[np.float64]:
         """Roof height above ground at points (0 on open ground); the tallest building
@@ -394,6 +392,85 @@ class Buildings:
                 }
             )
         return {"type": "FeatureCollection", "features": features}
+
+
+_PAIRS_PER_CHUNK = 200_000
+"""Segment/building pairs whose edges are tested in one NumPy pass (bounds memory)."""
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Every outline edge of every footprint (outer rings and holes), grouped by
+    footprint: edges ``first[b]:first[b + 1]`` belong to footprint ``b``."""
+
+    start: NDArray[np.float64]
+    delta: NDArray[np.float64]
+    first: NDArray[np.int64]
+    boxes: NDArray[np.float64]
+    """``(min_x, min_y, max_x, max_y)`` of each footprint."""
+
+    @classmethod
+    def of(cls, footprints: NDArray[np.object_]) -> _Edges:
+        if len(footprints) == 0:
+            return cls(np.empty((0, 2)), np.empty((0, 2)), np.zeros(1, dtype=np.int64),
+                       np.empty((0, 4)))
+        rings, ring_owner = shapely.get_rings(footprints, return_index=True)
+        coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+        same_ring = coord_ring[:-1] == coord_ring[1:]
+        start = coords[:-1][same_ring]
+        delta = coords[1:][same_ring] - start
+        owner = ring_owner[coord_ring[:-1][same_ring]]
+        counts = np.bincount(owner, minlength=len(footprints))
+        first = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(start, delta, first, shapely.bounds(footprints))
+
+    def crossings(
+        self,
+        origin: NDArray[np.float64],
+        ends: NDArray[np.float64],
+        seg_index: NDArray[np.int64],
+        building_index: NDArray[np.int64],
+        roof: NDArray[np.float64],
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+        """Where segments ``origin -> ends[seg]`` cross the edges of paired footprints:
+        the segment index, the fraction along it and the footprint's roof, per
+        crossing."""
+        keep = self._segment_meets_box(origin, ends[seg_index], building_index)
+        seg_index, building_index = seg_index[keep], building_index[keep]
+        counts = self.first[building_index + 1] - self.first[building_index]
+        pair = np.repeat(np.arange(len(seg_index)), counts)
+        run_start = np.cumsum(counts) - counts
+        edge = np.arange(int(counts.sum())) - np.repeat(run_start, counts)
+        edge += np.repeat(self.first[building_index], counts)
+        seg = seg_index[pair]
+        r = ends[seg] - origin
+        q = self.start[edge] - origin
+        s = self.delta[edge]
+        denom = r[:, 0] * s[:, 1] - r[:, 1] * s[:, 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (q[:, 0] * s[:, 1] - q[:, 1] * s[:, 0]) / denom
+            u = (q[:, 0] * r[:, 1] - q[:, 1] * r[:, 0]) / denom
+        hit = (denom != 0.0) & (t >= 0.0) & (t <= 1.0) & (u >= 0.0) & (u <= 1.0)
+        return seg[hit], t[hit], roof[building_index[pair[hit]]]
+
+    def _segment_meets_box(
+        self, origin: NDArray[np.float64], ends: NDArray[np.float64],
+        building_index: NDArray[np.int64],
+    ) -> NDArray[np.bool_]:
+        """Whether each segment touches its paired footprint's bounding box (slab test):
+        the tree only compares boxes, and a long diagonal's box holds many buildings."""
+        box = self.boxes[building_index]
+        d = ends - origin
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t_low = (box[:, :2] - origin) / d
+            t_high = (box[:, 2:] - origin) / d
+        flat = d == 0.0
+        inside_slab = (origin >= box[:, :2]) & (origin <= box[:, 2:])
+        t_near = np.where(flat, np.where(inside_slab, -np.inf, np.inf), np.minimum(t_low, t_high))
+        t_far = np.where(flat, np.where(inside_slab, np.inf, -np.inf), np.maximum(t_low, t_high))
+        enter = np.maximum(t_near.max(axis=1), 0.0)
+        leave = np.minimum(t_far.min(axis=1), 1.0)
+        return np.asarray(enter <= leave)
 
 
 def load_buildings(path: str | Path, frame: LocalFrame, ground_alt_m: float = 0.0) -> Buildings:
