@@ -360,6 +360,18 @@ function drawAlerts() {
     .filter((a) => a.state !== "closed" || now - (a.closed_t || a.t) < 300)
     .sort((a, b) => (a.state === "closed") - (b.state === "closed") || Boolean(a.ack) - Boolean(b.ack)
       || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.t - a.t);
+  // Rebuild the list only when an alert changed, so that a button under the operator's
+  // pointer is never replaced; otherwise only the ages move on.
+  const key = JSON.stringify(shown.map((a) => [a.alert_id, a.state, a.severity, a.message, a.ack && a.ack.by]))
+    + (state.me ? state.me.role : "");
+  if (key === state.alertsKey) {
+    for (const item of list.children) {
+      const alert = state.alerts.get(item.dataset.alertId);
+      if (alert && alert.state !== "closed") item.querySelector(".alert-when").textContent = ago(alert.opened_t || alert.t);
+    }
+    return;
+  }
+  state.alertsKey = key;
   list.replaceChildren(...shown.map((alert) => {
     const item = document.createElement("li");
     item.dataset.alertId = alert.alert_id;
@@ -371,7 +383,7 @@ function drawAlerts() {
     sev.style.color = SEVERITY_COLOUR[alert.severity];
     sev.textContent = `${alert.severity} · ${alert.rule.replaceAll("_", " ")}`;
     const when = document.createElement("span");
-    when.className = "alert-meta";
+    when.className = "alert-meta alert-when";
     when.textContent = alert.state === "closed" ? "closed" : ago(alert.opened_t || alert.t);
     top.append(sev, when);
     const message = document.createElement("div");
