@@ -12,6 +12,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("simulate", "skywarden.commands.simulate:simulate"),
     ("track", "skywarden.commands.track:track"),
     ("plan", "skywarden.commands.plan:plan"),
+    ("serve", "skywarden.commands.serve:serve"),
     ("decode", "skywarden.commands.decode:decode"),
 )
 """Sub-command name and the ``module:function`` that implements it."""
