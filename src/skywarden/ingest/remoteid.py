@@ -20,6 +20,7 @@ timestamp) with the F3411-20 layout, so every version is read with that layout.
 
 from __future__ import annotations
 
+import re
 import struct
 import uuid
 from collections.abc import Callable
@@ -565,8 +566,11 @@ def encode_pack(
 # --------------------------------------------------------------------------- decoding
 
 
+_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
+
+
 def _printable(raw: bytes) -> bool:
-    return all(0x20 <= b < 0x7F for b in raw)
+    return _NOT_PRINTABLE.search(raw) is None
 
 
 def _decode_text(raw: bytes, name: str) -> str:
@@ -585,11 +589,16 @@ def _decode_uas_id(id_type: IdType | None, raw: bytes) -> str:
     return _decode_text(raw, "uas_id")
 
 
+_MEMBERS: dict[type[IntEnum], dict[int, IntEnum]] = {}
+_HEIGHT_TYPES = (HeightType.ABOVE_TAKEOFF, HeightType.ABOVE_GROUND_LEVEL)
+
+
 def _enum_or_none(enum: type[IntEnum], code: int) -> IntEnum | None:
-    try:
-        return enum(code)
-    except ValueError:
-        return None
+    """The member of ``enum`` with value ``code``; None for a value it does not define."""
+    members = _MEMBERS.get(enum)
+    if members is None:
+        members = _MEMBERS[enum] = {int(m): m for m in enum}
+    return members.get(code)
 
 
 def _decode_lat_lon(raw: int, limit: float, name: str) -> float | None:
@@ -680,7 +689,7 @@ def _decode_location(data: bytes, version: int) -> Location:
         longitude_deg=longitude,
         pressure_altitude_m=_decode_altitude(raw_pressure),
         geodetic_altitude_m=_decode_altitude(raw_geodetic),
-        height_type=HeightType((flags >> 2) & 0x01),
+        height_type=_HEIGHT_TYPES[(flags >> 2) & 0x01],
         height_m=_decode_altitude(raw_height),
         horizontal_accuracy_m=HORIZONTAL_ACCURACY_M.get(accuracy_vh & 0x0F),
         vertical_accuracy_m=VERTICAL_ACCURACY_M.get(accuracy_vh >> 4),
@@ -768,7 +777,7 @@ def _decode_operator_id(data: bytes, version: int) -> OperatorId:
     return OperatorId(kind, _decode_text(raw, "operator_id"), version)
 
 
-_DECODERS: dict[MessageType, Callable[[bytes, int], Message]] = {
+_DECODERS: dict[int, Callable[[bytes, int], Message]] = {
     MessageType.BASIC_ID: _decode_basic_id,
     MessageType.LOCATION: _decode_location,
     MessageType.AUTHENTICATION: _decode_authentication,
@@ -786,13 +795,12 @@ def decode_message(data: bytes) -> Message:
     if version not in SUPPORTED_VERSIONS:
         raise RemoteIdError(f"unsupported protocol version {version}")
     code = data[0] >> 4
-    try:
-        message_type = MessageType(code)
-    except ValueError:
-        raise RemoteIdError(f"unknown message type {code:#x}") from None
-    if message_type is MessageType.MESSAGE_PACK:
-        raise RemoteIdError("a message pack cannot be nested in a message pack")
-    return _DECODERS[message_type](bytes(data), version)
+    decoder = _DECODERS.get(code)
+    if decoder is None:
+        if code == MessageType.MESSAGE_PACK:
+            raise RemoteIdError("a message pack cannot be nested in a message pack")
+        raise RemoteIdError(f"unknown message type {code:#x}")
+    return decoder(bytes(data), version)
 
 
 def _pack_slices(data: bytes) -> tuple[int, list[bytes]]:
