@@ -74,8 +74,10 @@ def band_table(result: PlanResult) -> Table:
             percent(two[b] >= threshold), percent(dark[b] >= threshold),
             round(float(any_[b].mean()), 3), round(uncovered * result.grid.cell_area_km2, 2),
         ])
+    chosen = len(result.chosen)
+    network = f"installed + {chosen} chosen" if chosen else "installed"
     return Table(
-        f"Coverage per band (covered: P >= {threshold:g})",
+        f"Coverage per band ({network} sensors; covered: P >= {threshold:g})",
         ("band m", "cells", "any %", "two+ %", "non-RF %", "mean P", "gaps km2"),
         rows,
     )
