@@ -1,5 +1,11 @@
 """Live feeds other than SAPIENT: a recording replayed as if live, and ADS-B TCP feeds.
 
+``adsb_feed`` is a client of a dump1090/readsb receiver: the Beast binary stream (port
+30005) gives raw Mode S frames, which go to the pipeline as ADS-B reports for it to
+decode; the SBS text stream (port 30003) gives decoded positions, which become position
+fixes here. Reports are stamped with their arrival time (the receiver's clocks are its
+own). A bad frame or line is counted and skipped; a lost connection is retried.
+
 ``replay`` plays a recording's detections in their file (arrival) order, paced by their
 measurement times and shifted so that the first report is now: with ``speed`` 2 the
 recording plays twice as fast and its times are compressed to match, so that data time
@@ -12,8 +18,13 @@ import asyncio
 import dataclasses
 import logging
 import time
+from enum import StrEnum
 from pathlib import Path
 
+from skywarden.ingest.beast import BeastError, BeastParser, FrameType
+from skywarden.ingest.cooperative import CooperativeDecoder
+from skywarden.ingest.sbs import SbsError, parse_sbs
+from skywarden.model import AdsbReport, SensorType, Site
 from skywarden.recording import Rejections, iter_reports
 from skywarden.serve.runtime import Runtime
 
@@ -49,3 +60,86 @@ async def replay(runtime: Runtime, recording: Path, *, speed: float = 1.0,
                  rejections.total)
         if not loop or played == 0:
             return
+
+
+class AdsbFormat(StrEnum):
+    """The two streams a dump1090/readsb receiver serves."""
+
+    BEAST = "beast"
+    SBS = "sbs"
+
+
+RECONNECT_S = 5.0
+"""Wait before connecting again to a receiver that went away."""
+SBS_LINE_LIMIT = 4096
+"""Longest SBS line read; a longer one is a broken stream."""
+
+
+def adsb_sensor_id(site: Site, address: tuple[str, int]) -> str:
+    """The sensor a receiver's reports are from: the site's ADS-B receiver when it has
+    exactly one, else one named after the feed's address."""
+    receivers = [s.id for s in site.sensors if s.type is SensorType.ADSB]
+    return receivers[0] if len(receivers) == 1 else f"adsb-{address[0]}:{address[1]}"
+
+
+async def adsb_feed(runtime: Runtime, address: tuple[str, int], fmt: AdsbFormat, *,
+                    reconnect_s: float = RECONNECT_S) -> None:
+    """Read a receiver's stream into the runtime for as long as the service runs."""
+    sensor = adsb_sensor_id(runtime.site, address)
+    while True:
+        try:
+            reader, writer = await asyncio.open_connection(
+                *address, limit=SBS_LINE_LIMIT if fmt is AdsbFormat.SBS else 2**16)
+        except OSError as error:
+            log.warning("%s feed %s:%d unreachable (%s); retrying in %.0f s", fmt.value,
+                        *address, error, reconnect_s)
+            await asyncio.sleep(reconnect_s)
+            continue
+        log.info("%s feed connected to %s:%d as sensor %s", fmt.value, *address, sensor)
+        try:
+            if fmt is AdsbFormat.BEAST:
+                await _read_beast(runtime, reader, sensor)
+            else:
+                await _read_sbs(runtime, reader, sensor)
+        except (OSError, asyncio.IncompleteReadError) as error:
+            log.warning("%s feed %s:%d lost: %s", fmt.value, *address, error)
+        finally:
+            writer.close()
+        await asyncio.sleep(reconnect_s)
+
+
+async def _read_beast(runtime: Runtime, reader: asyncio.StreamReader, sensor: str) -> None:
+    parser = BeastParser()
+    while chunk := await reader.read(65536):
+        now = time.time()
+        for item in parser.feed(chunk):
+            if isinstance(item, BeastError):
+                runtime.reject(AdsbFormat.BEAST.value, item.reason)
+            elif item.frame_type in (FrameType.MODE_S_SHORT, FrameType.MODE_S_LONG):
+                await runtime.submit(AdsbFormat.BEAST.value, AdsbReport(
+                    t=now, sensor=sensor, modes=bytes(item.data), rssi_dbm=item.rssi_dbfs))
+    for error in parser.finish():
+        runtime.reject(AdsbFormat.BEAST.value, error.reason)
+
+
+async def _read_sbs(runtime: Runtime, reader: asyncio.StreamReader, sensor: str) -> None:
+    decoder = CooperativeDecoder(runtime.site)
+    while True:
+        try:
+            raw = await reader.readline()
+        except ValueError:
+            runtime.reject(AdsbFormat.SBS.value, "line too long")
+            raise OSError("SBS line over the limit: stream out of step") from None
+        if not raw:
+            return
+        line = raw.decode("ascii", "replace")
+        if not line.strip():
+            continue
+        try:
+            message = parse_sbs(line)
+        except SbsError as error:
+            runtime.reject(AdsbFormat.SBS.value, error.reason)
+            log.debug("SBS line rejected: %s | %s", error, line.rstrip()[:120])
+            continue
+        for fix in decoder.feed_sbs(dataclasses.replace(message, t=time.time()), sensor):
+            await runtime.submit(AdsbFormat.SBS.value, fix)

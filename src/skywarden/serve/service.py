@@ -21,7 +21,7 @@ from skywarden.model import Site
 from skywarden.recording import read_site
 from skywarden.serve.api import create_app
 from skywarden.serve.auth import ADMIN_TOKEN_ENV, Authenticator, ensure_admin_token
-from skywarden.serve.feeds import replay
+from skywarden.serve.feeds import AdsbFormat, adsb_feed, replay
 from skywarden.serve.runtime import PicturePipeline, Runtime
 from skywarden.serve.sapient import SapientServer
 from skywarden.serve.store import open_store
@@ -129,6 +129,11 @@ class Service:
             self._tasks.append(asyncio.create_task(
                 replay(self.runtime, self.config.replay, speed=self.config.speed,
                        loop=self.config.loop), name="skywarden-replay"))
+        for address, fmt in ((self.config.beast, AdsbFormat.BEAST),
+                             (self.config.sbs, AdsbFormat.SBS)):
+            if address is not None:
+                self._tasks.append(asyncio.create_task(
+                    adsb_feed(self.runtime, address, fmt), name=f"skywarden-{fmt.value}"))
         return Started(f"http://{bound[0]}:{bound[1]}/", sapient_at, new_token,
                        self.runtime.run_id)
 
