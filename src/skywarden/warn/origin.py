@@ -49,6 +49,8 @@ class LaunchPointEstimator:
     floor_sigma_m: float = 20.0
     _early: dict[str, LaunchPoint] = field(default_factory=dict, repr=False)
     _settled: set[str] = field(default_factory=set, repr=False)
+    _made_at: dict[str, float] = field(default_factory=dict, repr=False)
+    """Time of the newest history row each unsettled estimate was made from."""
 
     def launch_point(self, evidence: TrackEvidence) -> LaunchPoint | None:
         """The launch point of a track; ``None`` when it has no history yet."""
@@ -56,7 +58,9 @@ class LaunchPointEstimator:
             return LaunchPoint(evidence.operator_lat, evidence.operator_lon,
                                REMOTE_ID_SIGMA_M, source="remote_id")
         track_id = evidence.track_id
-        if track_id not in self._settled and len(evidence.history) > 0:
+        if (track_id not in self._settled and len(evidence.history) > 0
+                and self._made_at.get(track_id) != evidence.history[-1][0]):
+            self._made_at[track_id] = evidence.history[-1][0]
             rows = np.asarray(evidence.history, dtype=np.float64)
             early = rows[rows[:, 0] <= rows[0, 0] + self.fit_s]
             climbing = early[:, 6] >= self.min_climb_mps
@@ -76,11 +80,13 @@ class LaunchPointEstimator:
             if absorbed in self._settled:
                 self._settled.add(survivor)
         self._settled.discard(absorbed)
+        self._made_at.pop(absorbed, None)
 
     def forget(self, track_id: str) -> None:
         """Drop the estimate of a track that no longer exists."""
         self._early.pop(track_id, None)
         self._settled.discard(track_id)
+        self._made_at.pop(track_id, None)
 
     def _extrapolate(self, rows: np.ndarray) -> LaunchPoint:
         t = rows[:, 0] - rows[0, 0]

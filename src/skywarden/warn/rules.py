@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 import shapely
-from scipy.cluster.hierarchy import DisjointSet
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from skywarden.model import Severity, TargetClass
@@ -206,29 +207,32 @@ class Loiter(Rule):
                                                                 repr=False)
 
     def evaluate(self, s: Situation) -> list[Firing]:
-        out = []
+        out: list[Firing] = []
         rows = s.eligible(self.classes)
-        hdist = s.zones.horizontal_distance(s.en[rows]) if rows else np.empty((0, 0))
+        if not rows:
+            return out
+        idx = np.array(rows)
+        places: list[tuple[str | None, str | None, str]] = [
+            (shape.zone.id, None, shape.zone.name) for shape in s.zones.shapes]
+        places += [(None, a.asset.id, a.asset.name) for a in s.assets]
+        dist = np.column_stack([
+            s.zones.horizontal_distance(s.en[idx]),
+            *[np.linalg.norm(s.en[idx] - a.en, axis=1) for a in s.assets],
+        ]) if places else np.empty((len(rows), 0))
+        tracked = {k.track_id for k in self._since} | {k.track_id for k in s.open_keys
+                                                          if k.rule == self.name}
         for r, i in enumerate(rows):
             track_id = s.tracks[i].track_id
-            targets: list[tuple[AlertKey, str, float]] = [
-                (AlertKey(track_id, self.name, zone=shape.zone.id), shape.zone.name,
-                 float(hdist[r, j]))
-                for j, shape in enumerate(s.zones.shapes)
-            ]
-            targets += [
-                (AlertKey(track_id, self.name, asset=a.asset.id), a.asset.name,
-                 float(np.linalg.norm(s.en[i] - a.en)))
-                for a in s.assets
-            ]
-            hovering = float(np.hypot(*s.vel[i, :2])) < self.hover_mps
             trail = self._trail.setdefault(track_id, [])
             trail.append((s.t, float(s.en[i, 0]), float(s.en[i, 1])))
             while trail[0][0] < s.t - self.dwell_s:
                 trail.pop(0)
-            lingering = self._lingering(trail)
-            verb = "hovering" if hovering else "loitering"
-            for key, place, d in targets:
+            if track_id not in tracked and not np.any(dist[r] <= self.radius_m):
+                continue
+            verb = "hovering" if float(np.hypot(*s.vel[i, :2])) < self.hover_mps else "loitering"
+            for j, (zone, asset, place) in enumerate(places):
+                key = AlertKey(track_id, self.name, zone=zone, asset=asset)
+                d = float(dist[r, j])
                 if d <= self.radius_m:
                     self._since.setdefault(key, s.t)
                     self._last_near[key] = s.t
@@ -236,12 +240,15 @@ class Loiter(Rule):
                     self._since.pop(key, None)
                     self._last_near.pop(key, None)
                 since = self._since.get(key)
+                is_open = s.is_open(key)
+                due = since is not None and s.t - since >= self.dwell_s and d <= self.radius_m
+                if not due and not (is_open and d <= self.radius_m * self.hold_factor):
+                    continue
                 message = (f"{describe(s.tracks[i])} {verb} within {self.radius_m:.0f} m "
                            f"of {place} for {s.t - (since or s.t):.0f} s")
-                if (since is not None and s.t - since >= self.dwell_s and d <= self.radius_m
-                        and lingering):
+                if due and self._lingering(trail):
                     out.append(self._fire(key, message))
-                elif s.is_open(key) and d <= self.radius_m * self.hold_factor:
+                elif is_open and d <= self.radius_m * self.hold_factor:
                     out.append(self._fire(key, message, strict=False))
         return out
 
@@ -303,16 +310,19 @@ def _nearest(s: Situation, i: int) -> str:
     return f", over {name}" if d <= 0.0 else f", {d:.0f} m from {name}"
 
 
-def drone_groups(en: np.ndarray, radius_m: float, min_size: int) -> list[list[int]]:
+def drone_groups(points: np.ndarray, radius_m: float, min_size: int) -> list[list[int]]:
     """Groups of at least ``min_size`` points linked by distances of at most
     ``radius_m`` (single linkage: the connected components of the proximity graph),
-    each sorted, found with a k-d tree in O(n log n)."""
-    if len(en) < min_size:
+    each sorted, found with a k-d tree and a sparse graph in O(n log n)."""
+    n = len(points)
+    if n < min_size:
         return []
-    links = DisjointSet(range(len(en)))
-    for a, b in cKDTree(en).query_pairs(radius_m):
-        links.merge(a, b)
-    return sorted(sorted(g) for g in links.subsets() if len(g) >= min_size)
+    pairs = cKDTree(points).query_pairs(radius_m, output_type="ndarray")
+    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    sizes = np.bincount(labels)
+    big = np.flatnonzero(sizes >= min_size)
+    return sorted(np.flatnonzero(labels == g).tolist() for g in big)
 
 
 @dataclass
