@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skywarden.ingest.sbs import SbsError, SbsMessage, parse_sbs, read_sbs
 
@@ -70,3 +72,14 @@ def test_bad_lines_are_rejected_with_a_reason(line: str, reason: str) -> None:
 def test_a_stream_keeps_going_past_bad_lines() -> None:
     results = list(read_sbs([POSITION, "", "garbage", VELOCITY, "\n"]))
     assert [type(r) for r in results] == [SbsMessage, SbsError, SbsMessage]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=12), min_size=22, max_size=22))
+def test_random_fields_only_raise_sbs_errors(fields: list[str]) -> None:
+    line = ",".join(f.replace(",", "") for f in fields)
+    for candidate in (line, "MSG,3," + line.split(",", 2)[2]):
+        try:
+            parse_sbs(candidate)
+        except SbsError as error:
+            assert error.reason

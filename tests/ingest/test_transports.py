@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import dpkt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from skywarden.ingest.transports import (
     CaptureStats,
@@ -100,3 +103,44 @@ def test_a_file_that_is_no_capture_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"hello, this is not a capture")
     with pytest.raises(TransportError, match="not a pcap"):
         list(read_capture(path))
+
+
+@pytest.mark.parametrize("name", [BEACON_CAPTURE, NAN_CAPTURE, BT5_CAPTURE])
+def test_truncated_and_corrupted_captures_only_give_transport_errors(
+    shared_data: Path, tmp_path: Path, name: str
+) -> None:
+    data = capture(shared_data, name).read_bytes()
+    rng = random.Random(name)
+    variants = [data[:cut] for cut in (10, 30, 100, len(data) // 2, len(data) - 3)]
+    for _ in range(40):
+        damaged = bytearray(data)
+        for _ in range(20):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        variants.append(bytes(damaged))
+    stops = 0
+    for number, variant in enumerate(variants):
+        path = tmp_path / f"{number}.cap"
+        path.write_bytes(variant)
+        try:
+            results = list(read_capture(path))
+        except TransportError as error:
+            assert error.reason.startswith(("unreadable capture", "not a pcap"))
+            continue
+        assert all(isinstance(r, RemoteIdFrame | TransportError) for r in results)
+        stops += any("reading stops" in r.reason for r in results if isinstance(r, TransportError))
+    assert stops > 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=80))
+def test_random_link_layer_bytes_only_give_transport_errors(packet: bytes) -> None:
+    for read in (
+        lambda: wifi_payloads(split_radiotap(packet)[0]),
+        lambda: wifi_payloads(packet),
+        lambda: ble_payloads(split_nordic_ble(packet)[0]),
+        lambda: ble_payloads(packet),
+    ):
+        try:
+            read()
+        except TransportError as error:
+            assert error.reason

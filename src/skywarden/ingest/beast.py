@@ -85,6 +85,7 @@ class BeastParser:
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._consumed = 0  # stream offset of the buffer's first byte
+        self._skipping = False  # inside a gap already reported
 
     def feed(self, chunk: bytes) -> list[BeastFrame | BeastError]:
         """Add bytes; return every frame they complete and every gap they reveal."""
@@ -114,6 +115,7 @@ class BeastParser:
                     position = self._next_start(position + 2)
                     continue
                 break  # incomplete: wait for more bytes
+            self._skipping = False
             results.append(
                 BeastFrame(
                     frame_type,
@@ -172,7 +174,11 @@ class BeastParser:
         return position
 
     def _skip(self, position: int, reason: str, results: list[BeastFrame | BeastError]) -> int:
-        results.append(BeastError(reason, self._consumed + position))
+        """Pass over bytes up to the next frame start, reporting each gap once however
+        the stream was chunked."""
+        if not self._skipping:
+            results.append(BeastError(reason, self._consumed + position))
+            self._skipping = True
         return self._next_start(position)
 
 

@@ -374,6 +374,23 @@ class CaptureStats:
     without_remote_id: int = 0
 
 
+def _packets(
+    reader: dpkt.pcap.Reader | dpkt.pcapng.Reader,
+) -> Iterator[tuple[float, bytes | TransportError]]:
+    """The capture's packets; a damaged record ends the capture with its error, since
+    the records after it cannot be found again."""
+    records = iter(reader)
+    while True:
+        try:
+            t, packet = next(records)
+        except StopIteration:
+            return
+        except (ValueError, dpkt.Error) as error:
+            yield 0.0, TransportError(f"capture damaged here, reading stops: {error!r}")
+            return
+        yield float(t), bytes(packet)
+
+
 def read_capture(
     path: Path, stats: CaptureStats | None = None
 ) -> Iterator[RemoteIdFrame | TransportError]:
@@ -388,11 +405,14 @@ def read_capture(
         try:
             reader = _reader(stream)
             link_type = reader.datalink()
-        except (ValueError, dpkt.UnpackError) as error:
-            if isinstance(error, TransportError):
-                raise
-            raise TransportError(f"unreadable capture: {error}") from None
-        for index, (t, packet) in enumerate(reader, start=1):
+        except TransportError:
+            raise
+        except (ValueError, dpkt.Error) as error:
+            raise TransportError(f"unreadable capture: {error!r}") from None
+        for index, (t, packet) in enumerate(_packets(reader), start=1):
+            if isinstance(packet, TransportError):
+                yield TransportError(packet.reason, index)
+                return
             counts.packets += 1
             try:
                 carried, signal = _payloads(link_type, bytes(packet))
