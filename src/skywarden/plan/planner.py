@@ -133,7 +133,7 @@ def plan_coverage(
     signature = planning_signature(options.drone)
 
     def run(label: str, sensors: Sequence[Sensor]) -> list[Footprint]:
-        if progress is not None:
+        if progress is not None and sensors:
             progress(label, len(sensors))
         out = []
         for sensor in sensors:
