@@ -115,3 +115,17 @@ def test_a_recording_of_remote_id_reports(tmp_path: Path) -> None:
     assert code == 0
     assert lines[0]["description"] == "A" * 23 and lines[0]["t"] == 5.0
     assert lines[1]["line"] == 3 and "rejected" in lines[1]
+
+
+def test_mode_ac_replies_in_a_beast_stream_are_shown_raw(tmp_path: Path) -> None:
+    ident = encode_identification("4CA1F3", "FIN7")
+    path = tmp_path / "mixed.beast"
+    path.write_bytes(
+        bytes.fromhex("1a31" "000000000010" "80" "0a21")
+        + bytes.fromhex("1a33" "000000000020" "90") + ident
+    )
+    code, lines, _ = _run("adsb", str(path))
+    assert code == 0
+    assert lines[0] == {"offset": 0, "t": 16 / 12e6, "mode_ac": "0a21"}
+    assert lines[1]["callsign"] == "FIN7"
+    assert lines[1]["signal_dbfs"] < 0

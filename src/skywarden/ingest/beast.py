@@ -1,9 +1,10 @@
 """The Beast binary format that dump1090 and readsb serve on TCP port 30005.
 
 Every frame starts with the escape byte 0x1A and a type byte ('1' Mode A/C, '2' Mode S
-short, '3' Mode S long, '4' receiver status), followed by a 6-byte big-endian
-multilateration timestamp (a 12 MHz counter), one signal-level byte and the message
-itself (2, 7 or 14 bytes; 14 for status). Any 0x1A inside those bytes is sent twice.
+short, '3' Mode S long), followed by a 6-byte big-endian multilateration timestamp
+(a 12 MHz counter), one signal-level byte and the message itself (2, 7 or 14 bytes).
+Any 0x1A inside those bytes is sent twice. Other frame types (receiver status and
+vendor extensions) are skipped as unknown.
 
 :class:`BeastParser` is incremental: feed it bytes as they arrive from a socket or a
 file, in chunks of any size, and it returns the complete frames. Bytes that do not fit
@@ -31,14 +32,12 @@ class FrameType(IntEnum):
     MODE_AC = 0x31
     MODE_S_SHORT = 0x32
     MODE_S_LONG = 0x33
-    STATUS = 0x34
 
 
 PAYLOAD_BYTES: dict[FrameType, int] = {
     FrameType.MODE_AC: 2,
     FrameType.MODE_S_SHORT: 7,
     FrameType.MODE_S_LONG: 14,
-    FrameType.STATUS: 14,
 }
 
 

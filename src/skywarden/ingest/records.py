@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from skywarden.ingest.adsb import AdsbDecoder, AdsbError
-from skywarden.ingest.beast import ESCAPE, MLAT_CLOCK_HZ, BeastError, read_beast
+from skywarden.ingest.beast import ESCAPE, MLAT_CLOCK_HZ, BeastError, FrameType, read_beast
 from skywarden.ingest.remoteid import Message, RemoteIdError, decode_each, message_type
 from skywarden.ingest.sbs import SbsError, parse_sbs
 from skywarden.ingest.transports import (
@@ -172,6 +172,9 @@ def adsb_records(
             for item in read_beast(stream):
                 if isinstance(item, BeastError):
                     yield rejected("", item.reason, offset=item.offset)
+                    continue
+                if item.frame_type is FrameType.MODE_AC:  # a Mode A/C reply: no Mode S
+                    yield {"offset": item.offset, "t": item.mlat_s, "mode_ac": item.data.hex()}
                     continue
                 yield _adsb_record(
                     decoder, item.data, item.mlat_s, offset=item.offset, t=item.mlat_s,
