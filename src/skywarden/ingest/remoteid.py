@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 MESSAGE_SIZE = 25
 """Bytes in one F3411 message."""
@@ -44,8 +44,9 @@ AUTH_PAGE_DATA = 23
 EPOCH_2019 = 1_546_300_800
 """Unix time of 2019-01-01T00:00:00Z, the epoch of F3411 32-bit timestamps."""
 
-_LAT_LON_SCALE = 1e-7
-_LAT_LON_DIVISOR = 1e7  # dividing rounds 60.17 back to 60.17, multiplying by 1e-7 does not
+_LAT_LON_UNITS = 1e7
+"""Latitude and longitude travel in units of 1e-7 degree (divided by 1e7, not multiplied
+by 1e-7, so that 60.17 decodes back to 60.17)."""
 _ALT_OFFSET_M = 1000.0
 _ALT_STEP_M = 0.5
 _SPEED_STEP_LOW = 0.25
@@ -354,7 +355,7 @@ def _encode_lat_lon(value: float | None, limit: float, name: str) -> int:
         return 0
     if not -limit <= value <= limit:
         raise ValueError(f"{name} {value} outside ±{limit}")
-    return round(value / _LAT_LON_SCALE)
+    return round(value * _LAT_LON_UNITS)
 
 
 def _encode_altitude(value: float | None, name: str) -> int:
@@ -589,20 +590,22 @@ def _decode_uas_id(id_type: IdType | None, raw: bytes) -> str:
     return _decode_text(raw, "uas_id")
 
 
-_MEMBERS: dict[type[IntEnum], dict[int, IntEnum]] = {}
+_MEMBERS: dict[type[IntEnum], dict[int, Any]] = {}
 _HEIGHT_TYPES = (HeightType.ABOVE_TAKEOFF, HeightType.ABOVE_GROUND_LEVEL)
+_Code = TypeVar("_Code", bound=IntEnum)
 
 
-def _enum_or_none(enum: type[IntEnum], code: int) -> IntEnum | None:
+def _enum_or_none(enum: type[_Code], code: int) -> _Code | None:
     """The member of ``enum`` with value ``code``; None for a value it does not define."""
     members = _MEMBERS.get(enum)
     if members is None:
         members = _MEMBERS[enum] = {int(m): m for m in enum}
-    return members.get(code)
+    member: _Code | None = members.get(code)
+    return member
 
 
 def _decode_lat_lon(raw: int, limit: float, name: str) -> float | None:
-    value = raw / _LAT_LON_DIVISOR
+    value = raw / _LAT_LON_UNITS
     if abs(value) > limit:
         raise RemoteIdError(f"{name} {value:.7f} outside ±{limit:g}")
     return value
@@ -637,9 +640,7 @@ def _check_header(data: bytes, expected: MessageType) -> int:
 def _decode_basic_id(data: bytes, version: int) -> BasicId:
     _, types, raw_id = _BASIC_ID.unpack(data)
     id_type = _enum_or_none(IdType, types >> 4)
-    assert id_type is None or isinstance(id_type, IdType)
     ua_type = _enum_or_none(UaType, types & 0x0F)
-    assert ua_type is None or isinstance(ua_type, UaType)
     return BasicId(id_type, ua_type, _decode_uas_id(id_type, raw_id), version)
 
 
@@ -678,7 +679,6 @@ def _decode_location(data: bytes, version: int) -> Location:
 
     latitude, longitude = _decode_position(raw_lat, raw_lon, "")
     status = _enum_or_none(OperationalStatus, flags >> 4)
-    assert status is None or isinstance(status, OperationalStatus)
     ts_accuracy_code = raw_ts_accuracy & 0x0F
     return Location(
         status=status,
@@ -745,13 +745,9 @@ def _decode_system(data: bytes, version: int) -> System:
      classification, raw_altitude, raw_timestamp) = _SYSTEM.unpack(data)
     latitude, longitude = _decode_position(raw_lat, raw_lon, "operator ")
     location_type = _enum_or_none(OperatorLocationType, flags & 0x03)
-    assert location_type is None or isinstance(location_type, OperatorLocationType)
     classification_type = _enum_or_none(ClassificationType, (flags >> 2) & 0x07)
-    assert classification_type is None or isinstance(classification_type, ClassificationType)
     category = _enum_or_none(UaCategory, classification >> 4)
-    assert category is None or isinstance(category, UaCategory)
     ua_class = _enum_or_none(UaClass, classification & 0x0F)
-    assert ua_class is None or isinstance(ua_class, UaClass)
     return System(
         operator_location_type=location_type,
         classification_type=classification_type,
