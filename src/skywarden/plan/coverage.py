@@ -14,7 +14,7 @@ nothing for RF direction finders or Remote ID receivers to hear).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -47,11 +47,12 @@ def planning_signature(model: str = "multirotor") -> TargetSignature:
 @dataclass(frozen=True)
 class Footprint:
     """Where one sensor detects the planning drone: flat ``band * cells + cell`` indices
-    and the detection probability there (zero elsewhere)."""
+    and the detection probability there (zero elsewhere). Stored as 32-bit numbers: a
+    hundred long-range candidates over a 10 km grid hold tens of millions of them."""
 
     sensor: Sensor
-    index: NDArray[np.int64]
-    pd: NDArray[np.float64]
+    index: NDArray[np.int32]
+    pd: NDArray[np.float32]
 
     @property
     def is_empty(self) -> bool:
@@ -70,7 +71,7 @@ def footprint(
     near = np.flatnonzero(horizontal <= reach)
     bands = len(grid.bands_m)
     if len(near) == 0:
-        return Footprint(sensor, np.empty(0, dtype=np.int64), np.empty(0))
+        return empty_footprint(sensor)
     targets = grid.targets_enu[:, near]
     own = LocalFrame(sensor.lat, sensor.lon, sensor.alt_m)
     rel = own.ecef_to_enu(grid.frame.enu_to_ecef(targets.reshape(-1, 3)))
@@ -82,25 +83,14 @@ def footprint(
     band_index, column = np.nonzero(pd)
     return Footprint(
         sensor=sensor,
-        index=band_index.astype(np.int64) * grid.cells + near[column],
-        pd=pd[band_index, column],
+        index=(band_index * grid.cells + near[column]).astype(np.int32),
+        pd=pd[band_index, column].astype(np.float32),
     )
 
 
-def footprints(
-    grid: Grid,
-    raster: HeightRaster,
-    sensors: Iterable[Sensor],
-    signature: TargetSignature,
-    progress: Callable[[Sensor], None] | None = None,
-) -> list[Footprint]:
-    """Footprints of many sensors; ``progress`` is called after each one."""
-    out = []
-    for sensor in sensors:
-        out.append(footprint(grid, raster, sensor, signature))
-        if progress is not None:
-            progress(sensor)
-    return out
+def empty_footprint(sensor: Sensor) -> Footprint:
+    """The footprint of a sensor that detects the planning drone nowhere."""
+    return Footprint(sensor, np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from skywarden.plan.coverage import (
     NON_EMISSION_TYPES,
     Footprint,
     NetworkCoverage,
+    empty_footprint,
     footprint,
     planning_signature,
 )
@@ -160,7 +161,8 @@ def plan_coverage(
     base_miss = installed_network.miss
     if options.objective == "non-rf":
         objective_prints = [
-            fp if fp.sensor.type in NON_EMISSION_TYPES else _empty(fp) for fp in candidate_prints
+            fp if fp.sensor.type in NON_EMISSION_TYPES else empty_footprint(fp.sensor)
+            for fp in candidate_prints
         ]
         base_miss = installed_network.miss_non_emission
     # A count alone asks for the best N sites whatever they cost; a budget weighs
@@ -247,6 +249,3 @@ def _step_coverage(
         non_emission_fraction=float(np.mean(network.p_non_emission >= options.threshold)),
     )
 
-
-def _empty(fp: Footprint) -> Footprint:
-    return Footprint(fp.sensor, np.empty(0, dtype=np.int64), np.empty(0))
