@@ -144,3 +144,32 @@ def test_random_link_layer_bytes_only_give_transport_errors(packet: bytes) -> No
             read()
         except TransportError as error:
             assert error.reason
+
+
+def test_plain_link_layer_captures_are_read(shared_data: Path, tmp_path: Path) -> None:
+    """Captures without radiotap or sniffer headers: 802.11 (105) and BLE LL (251)."""
+    with capture(shared_data, BEACON_CAPTURE).open("rb") as f:
+        beacons = [split_radiotap(bytes(p)) for _, p in dpkt.pcap.Reader(f)]
+    wifi = tmp_path / "wifi.pcap"
+    with wifi.open("wb") as out:
+        writer = dpkt.pcap.Writer(out, linktype=105)
+        for number, (frame, has_fcs, _) in enumerate(beacons):
+            writer.writepkt(frame[:-4] if has_fcs else frame, ts=1_700_000_000 + number)
+    found = list(read_capture(wifi))
+    assert len(found) == 21
+    assert all(isinstance(f, RemoteIdFrame) and f.rssi_dbm is None for f in found)
+
+    message = bytes.fromhex("0212") + b"1596F0000000000001".ljust(23, b"\0")
+    service_data = bytes([0x1E, 0x16, 0xFA, 0xFF, 0x0D, 0x07]) + message
+    address = bytes.fromhex("665544332211")
+    pdu = bytes([0x02, len(address) + len(service_data)]) + address + service_data
+    access_address = (0x8E89BED6).to_bytes(4, "little")
+    ble = tmp_path / "ble.pcap"
+    with ble.open("wb") as out:
+        writer = dpkt.pcap.Writer(out, linktype=251)
+        writer.writepkt(access_address + pdu + b"\0\0\0", ts=1_700_000_000)
+        writer.writepkt(bytes(4) + pdu + b"\0\0\0", ts=1_700_000_001)  # a data channel
+    [frame] = list(read_capture(ble))
+    assert isinstance(frame, RemoteIdFrame)
+    assert frame.transport is Transport.BLUETOOTH_LEGACY
+    assert frame.payload == message
