@@ -57,6 +57,7 @@ from skywarden.sensing import (
     sigma,
     snr_db,
 )
+from skywarden.sim.los import SightLines
 from skywarden.sim.motion import Motion
 from skywarden.sim.scenario import Scenario, TargetSpec
 
@@ -142,11 +143,10 @@ class SensorSim:
         own = LocalFrame(sensor.lat, sensor.lon, sensor.alt_m)
         site = scenario.frame
         # Site ENU -> sensor ENU is affine (both are rotations of ECEF about origins).
-        self.rotation = site.rotation.T @ own.rotation.T
+        self.rotation = site.rotation @ own.rotation.T
         self.offset = (site.origin_ecef - own.origin_ecef) @ own.rotation.T
         self.position = site.ecef_to_enu(own.origin_ecef)
-        buildings = scenario.buildings
-        self.top_roof_up = float(buildings.roof_up_m.max()) + 1e-3 if len(buildings) else None
+        self.sight = SightLines(scenario.buildings, self.position)
         self.period = sim_param(sensor, "period_s")
         self.phase = float(self.rng.uniform(0.0, self.period))
         self.signatures = SignatureArrays.of([t.signature for t in scenario.targets])
@@ -171,27 +171,8 @@ class SensorSim:
         return np.asarray(site_enu @ self.rotation + self.offset, dtype=np.float64)
 
     def visible(self, site_enu: FloatArray) -> BoolArray:
-        """Line of sight from the sensor to site-ENU points.
-
-        Only the part of a sight line below the tallest roof can be blocked, so each
-        line is cut where it climbs above it before the city model is asked: the answer
-        is unchanged, the geometry to intersect much shorter, and lines wholly above
-        every roof need no query at all.
-        """
-        result = np.ones(len(site_enu), dtype=bool)
-        if len(site_enu) == 0 or self.top_roof_up is None:
-            return result
-        start = self.position
-        rise = site_enu[:, 2] - start[2]
-        headroom = self.top_roof_up - start[2]
-        if headroom <= 0.0:
-            below = site_enu[:, 2] < self.top_roof_up
-            if below.any():
-                result[below] = self.scenario.buildings.visible(start, site_enu[below])
-            return result
-        fraction = np.where(rise > headroom, headroom / np.where(rise > 0.0, rise, 1.0), 1.0)
-        cut = start + (site_enu - start) * fraction[:, None]
-        return self.scenario.buildings.visible(start, cut)
+        """Line of sight from the sensor to site-ENU points."""
+        return self.sight.visible(site_enu)
 
     def sample(self, t_s: FloatArray, index: IndexArray) -> tuple[
         FloatArray, FloatArray, FloatArray, BoolArray
@@ -291,6 +272,8 @@ class RadarSim(SensorSim):
         n = len(self.scenario.targets)
         if len(scans) == 0:
             return Batch.empty()
+        if n == 0:
+            return self._plots(*self._false_alarms(scans))
         sensor = self.sensor
         index = np.broadcast_to(np.arange(n), (len(scans), n))
         # A rotating antenna sees each target when the beam sweeps past its bearing.
@@ -315,12 +298,19 @@ class RadarSim(SensorSim):
         centroid = np.column_stack([mean(rel[hit][:, i]) for i in range(3)])
         az_p, el_p, rng_p = enu_to_aer(centroid)
         false = self._false_alarms(scans)
-        t_all = np.concatenate([mean(t_meas[hit]), false[0]])
-        az_all = np.concatenate([az_p, false[1]])
-        el_all = np.concatenate([el_p, false[2]])
-        rng_all = np.concatenate([rng_p, false[3]])
-        rr_all = np.concatenate([mean(rr[hit]), false[4]])
-        snr_all = np.concatenate([10.0 * np.log10(np.maximum(weight, 1e-30)), false[5]])
+        return self._plots(
+            np.concatenate([mean(t_meas[hit]), false[0]]),
+            np.concatenate([az_p, false[1]]),
+            np.concatenate([el_p, false[2]]),
+            np.concatenate([rng_p, false[3]]),
+            np.concatenate([mean(rr[hit]), false[4]]),
+            np.concatenate([10.0 * np.log10(np.maximum(weight, 1e-30)), false[5]]),
+        )
+
+    def _plots(self, t_all: FloatArray, az_all: FloatArray, el_all: FloatArray,
+               rng_all: FloatArray, rr_all: FloatArray, snr_all: FloatArray) -> Batch:
+        """Plots with measurement noise added, and the radar's RCS estimate."""
+        sensor = self.sensor
         snr_seen = snr_all + self.rng.normal(0.0, 1.0, len(snr_all))
         # The radar's own RCS estimate: the SNR it saw, corrected for range.
         rcs = snr_seen - reference_snr_db(sensor) + param(sensor, "ref_rcs_dbsm") + 40.0 * (
