@@ -114,7 +114,12 @@ def test_a_receiver_with_a_short_range_places_the_first_frame() -> None:
 
 def test_positions_beyond_the_receivers_range_are_dropped() -> None:
     decoder = AdsbDecoder(reference=(45.0, 5.0), receiver_range_m=300_000.0)
-    assert not any(decoder.decode(frame, t).position_updated for t, frame in _flight(3))
+    messages = [decoder.decode(frame, t) for t, frame in _flight(3)]
+    assert not any(m.position_updated for m in messages)
+    reasons = {m.position_rejected for m in messages if m.position_rejected}
+    assert all(r.endswith("beyond its 300 km range") for r in reasons)
+    # the even/odd pair places the drone over Helsinki, 2141 km away
+    assert "position 2141 km from the receiver, beyond its 300 km range" in reasons
 
 
 def test_an_even_and_an_odd_frame_too_far_apart_make_no_pair() -> None:

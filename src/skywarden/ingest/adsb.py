@@ -236,7 +236,9 @@ class Aircraft:
 class AdsbMessage:
     """One decoded frame: its fields in SI units and, for ADS-B, the aircraft after it.
 
-    ``position_updated`` is true when this frame gave the aircraft a new position.
+    ``position_updated`` is true when this frame gave the aircraft a new position;
+    ``position_rejected`` says why a position the frame resolved to was refused (beyond
+    the receiver's range).
     """
 
     t: float
@@ -245,6 +247,7 @@ class AdsbMessage:
     fields: dict[str, Any]
     aircraft: Aircraft | None = None
     position_updated: bool = False
+    position_rejected: str | None = None
 
 
 @dataclass(slots=True)
@@ -341,6 +344,7 @@ class AdsbDecoder:
         updates: dict[str, Any] = {"last_seen": t}
         typecode = decoded.get("typecode")
         position_updated = False
+        position_rejected = None
         if decoded.get("callsign"):
             updates["callsign"] = str(decoded["callsign"]).strip()
             updates["unmanned"] = typecode == 3 and decoded.get("category") == 6
@@ -353,6 +357,8 @@ class AdsbDecoder:
             state.typecode_bound_m = POSITION_BOUND_BY_TYPECODE_M.get(typecode)
             position = self._position(state, decoded, t)
             if position is not None:
+                position_rejected = self._out_of_range(position)
+            if position is not None and position_rejected is None:
                 decoded = {**decoded, "latitude": position[0], "longitude": position[1]}
                 updates.update(lat=position[0], lon=position[1], position_t=t)
                 position_updated = True
@@ -365,11 +371,15 @@ class AdsbDecoder:
         bound = state.nac_p_bound_m or state.typecode_bound_m
         updates["h_accuracy_m"] = bound
         state.aircraft = replace(state.aircraft, **updates)
-        return AdsbMessage(t, df, icao, si_fields(decoded), state.aircraft, position_updated)
+        return AdsbMessage(
+            t, df, icao, si_fields(decoded), state.aircraft, position_updated, position_rejected
+        )
 
     def _position(
         self, state: _State, decoded: dict[str, Any], t: float
     ) -> tuple[float, float] | None:
+        """Where an airborne position frame puts the aircraft: against its own recent
+        position, else from an even/odd pair, else against a short-range receiver."""
         odd = int(decoded["cpr_format"]) == 1
         cpr = _Cpr(t, int(decoded["cpr_lat"]), int(decoded["cpr_lon"]))
         if odd:
@@ -386,7 +396,7 @@ class AdsbDecoder:
             local = airborne_position_with_ref(int(odd), cpr.lat, cpr.lon, known.lat, known.lon)
             reach = self.max_speed_mps * abs(t - known.position_t) + 2000.0
             if _distance_m(known.lat, known.lon, *local) <= reach:
-                return self._within_range(local)
+                return local
         other = state.even if odd else state.odd
         if other is not None and 0.0 <= t - other.t <= self.pair_window_s:
             even, odd_frame = (other, cpr) if odd else (cpr, other)
@@ -394,23 +404,26 @@ class AdsbDecoder:
                 even.lat, even.lon, odd_frame.lat, odd_frame.lon, even_is_newer=not odd
             )
             if pair is not None:
-                return self._within_range(pair)
+                return pair
         if (
             self.reference is not None
             and self.receiver_range_m is not None
             and self.receiver_range_m <= CPR_LOCAL_LIMIT_M
         ):
-            return self._within_range(
-                airborne_position_with_ref(int(odd), cpr.lat, cpr.lon, *self.reference)
-            )
+            return airborne_position_with_ref(int(odd), cpr.lat, cpr.lon, *self.reference)
         return None
 
-    def _within_range(self, position: tuple[float, float]) -> tuple[float, float] | None:
+    def _out_of_range(self, position: tuple[float, float]) -> str | None:
+        """Why a position cannot be true for this receiver (None when it can)."""
         if self.reference is None or self.receiver_range_m is None:
-            return position
-        if _distance_m(*self.reference, *position) > self.receiver_range_m:
             return None
-        return position
+        distance = _distance_m(*self.reference, *position)
+        if distance <= self.receiver_range_m:
+            return None
+        return (
+            f"position {distance / 1000:.0f} km from the receiver, beyond its "
+            f"{self.receiver_range_m / 1000:.0f} km range"
+        )
 
 
 def _ground_velocity(decoded: dict[str, Any]) -> tuple[float, float, float] | None:

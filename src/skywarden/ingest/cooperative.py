@@ -285,6 +285,10 @@ class CooperativeDecoder:
         except AdsbError as error:
             self.rejections.add(error.reason, report.t, report.sensor, report.modes)
             return []
+        if message.position_rejected is not None:
+            self.rejections.add(
+                message.position_rejected, report.t, report.sensor, report.modes
+            )
         if not message.position_updated or message.aircraft is None:
             return []
         if message.aircraft.alt_m is None:

@@ -142,6 +142,8 @@ def _adsb_record(decoder: AdsbDecoder, frame: bytes, at: float, **where: Any) ->
         message = decoder.decode(frame, at)
     except AdsbError as error:
         return rejected(frame, error.reason, **where)
+    if message.position_rejected is not None:
+        return {**where, **message.fields, "position_rejected": message.position_rejected}
     return {**where, **message.fields}
 
 
