@@ -204,3 +204,16 @@ def test_sbs_lines_give_fixes_with_callsign_and_velocity() -> None:
     assert fix.alt_m == pytest.approx(914.4)
     assert fix.vel_enu_mps is not None
     assert fix.vel_enu_mps[1] == pytest.approx(300 * 1852 / 3600)
+
+
+def test_positions_a_receiver_cannot_hear_are_counted_as_rejections() -> None:
+    receiver = Sensor("adsb-1", SensorType.ADSB, 60.17, 24.94, 10.0, max_range_m=100_000.0)
+    decoder = CooperativeDecoder(Site("helsinki", (receiver,)))
+    fixes = [
+        fix
+        for t, frame in _drone_frames("7C0001")  # flying over Baghdad
+        for fix in decoder.feed(AdsbReport(t, "adsb-1", frame))
+    ]
+    assert fixes == []
+    [(reason, count)] = decoder.rejections.counts.items()
+    assert reason.startswith("position # km from the receiver") and count >= 7
