@@ -111,10 +111,11 @@ def test_a_recording_of_remote_id_reports(tmp_path: Path) -> None:
         + json.dumps({"t": 6.0, "sensor": "radar-1", "range_m": 100.0}) + "\n"
         + "{broken\n"
     )
-    code, lines, _ = _run("remoteid", str(path))
-    assert code == 0
-    assert lines[0]["description"] == "A" * 23 and lines[0]["t"] == 5.0
-    assert lines[1]["line"] == 3 and "rejected" in lines[1]
+    for source in (path, tmp_path):  # the file, or the recording folder holding it
+        code, lines, _ = _run("remoteid", str(source))
+        assert code == 0
+        assert lines[0]["description"] == "A" * 23 and lines[0]["t"] == 5.0
+        assert lines[1]["line"] == 3 and "rejected" in lines[1]
 
 
 def test_mode_ac_replies_in_a_beast_stream_are_shown_raw(tmp_path: Path) -> None:

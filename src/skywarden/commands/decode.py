@@ -23,7 +23,7 @@ def decode(
         typer.Argument(
             help="A hex frame, or a file: pcap/pcapng capture (remoteid), Beast capture "
             "(adsb), text with one hex frame, raw '*...;' or SBS line a line, or a "
-            "recording's detections.jsonl."
+            "recording (its folder or detections.jsonl)."
         ),
     ],
     reference: Annotated[

@@ -5,7 +5,7 @@ This is what ``skywarden decode`` prints: every decoded message as a flat object
 name), and every rejected frame as ``{"rejected": <hex or text>, "reason": ...}``
 with where it was found. The sources are what users have at hand: a hex frame, a
 pcap/pcapng capture, a Beast file, a text file of hex frames (``*...;`` raw lines
-included), SBS lines, or a recording's ``detections.jsonl``.
+included), SBS lines, or a recording (its folder or its ``detections.jsonl``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from skywarden.ingest.transports import (
     is_capture,
     read_capture,
 )
+from skywarden.recording import DETECTIONS_FILE
 
 Record = dict[str, Any]
 
@@ -67,6 +68,14 @@ def parse_hex(text: str) -> bytes:
     return bytes.fromhex(cleaned)
 
 
+def _source_path(source: str) -> Path:
+    """The file a source names: a recording folder stands for its detections."""
+    path = Path(source)
+    if path.is_dir():
+        return path / DETECTIONS_FILE
+    return path
+
+
 def _remote_id_frame_records(payload: bytes, **where: Any) -> Iterator[Record]:
     results = decode_each(payload)
     numbered = len(results) > 1 or (payload[:1] and payload[0] >> 4 == 0xF)
@@ -95,7 +104,7 @@ def _json_field(line: str, name: str) -> tuple[bytes | None, Any]:
 
 def remote_id_records(source: str) -> Iterator[Record]:
     """Records of every message in a hex frame, capture, hex list or recording."""
-    path = Path(source)
+    path = _source_path(source)
     if not path.is_file():
         try:
             payload = parse_hex(source)
@@ -158,7 +167,7 @@ def adsb_records(
     short-range ``reference`` receiver, a single frame) allows.
     """
     decoder = AdsbDecoder(reference, receiver_range_m)
-    path = Path(source)
+    path = _source_path(source)
     if not path.is_file():
         try:
             frame = parse_hex(source)
