@@ -79,7 +79,7 @@ import numpy as np
 import yaml
 from numpy.typing import NDArray
 
-from skywarden.city import Buildings, load_buildings
+from skywarden.city import Buildings, CityError, load_buildings
 from skywarden.geo import LocalFrame
 from skywarden.model import Asset, Authorisation, Sensor, Site, TargetClass, Zone
 from skywarden.recording import LineError, SiteError, site_from_dict
@@ -639,7 +639,10 @@ def _city(node: _Node | None, ctx_frame: LocalFrame, ground_alt_m: float,
     path = ctx.resolve(node.need("file"))
     if not path.is_file():
         raise node.fail(f"file: {path} not found")
-    return load_buildings(path, ctx_frame, ground_alt_m)
+    try:
+        return load_buildings(path, ctx_frame, ground_alt_m)
+    except CityError as error:
+        raise node.fail(str(error)) from None
 
 
 def scenario_from_dict(obj: Any, folder: Path | None = None) -> Scenario:
