@@ -11,11 +11,11 @@ and :meth:`Pipeline.flush` the rest at the end of a recording.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from skywarden.identify import Identifier
+from skywarden.ingest.cooperative import CooperativeDecoder
 from skywarden.model import (
     AdsbReport,
     Alert,
@@ -29,7 +29,7 @@ from skywarden.model import (
 from skywarden.track.tracker import Tracker, TrackerConfig
 from skywarden.warn import Warner
 
-DEFAULT_LATENCY_S = 3.0
+DEFAULT_LATENCY_S = 4.0
 """How long reports may trail the newest one and still be used on time."""
 
 
@@ -61,8 +61,8 @@ class Pipeline:
         self.tracker = Tracker(site, tracker_config)
         self.identifier = Identifier(site)
         self.warner = Warner(site)
-        self.undecoded: Counter[str] = Counter()
-        """Raw cooperative frames received while no decoder is wired in, by sensor."""
+        self.decoder = CooperativeDecoder(site)
+        """Remote ID and ADS-B frames to position fixes; counts what it rejects."""
         self.clock = -math.inf
         """The newest measurement time seen: the data clock of arrivals."""
         self._earliest = math.inf
@@ -73,7 +73,8 @@ class Pipeline:
         """Take one sensor report as it arrives."""
         self._tick(report.t)
         if isinstance(report, RemoteIdReport | AdsbReport):
-            self.undecoded[report.sensor] += 1
+            for fix in self.decoder.feed(report):
+                self.tracker.add(fix)
             return
         self.tracker.add(report)
 

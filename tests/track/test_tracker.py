@@ -190,3 +190,30 @@ def test_cooperative_fixes_make_a_track_that_carries_their_identity() -> None:
     assert evidence.cooperative_only
     assert evidence.fixes[-1].remote_id == "1581F5FJD22A00000001"
     assert last.tracks[0].vel_enu_mps[0] == pytest.approx(5.0, abs=0.5)
+
+
+def test_fixed_returns_leaking_through_the_mti_are_learnt_as_clutter() -> None:
+    """Trees and traffic return plots from the same place, scan after scan, with a
+    Doppler that swings both ways: after a few scans they stop making tracks."""
+    rng = np.random.default_rng(31)
+    the_site = site(*RADARS)
+    spots = [(rng.uniform(300, 2500), rng.uniform(0, 360), rng.uniform(-0.5, 1.5))
+             for _ in range(8)]
+    reports = []
+    for t in scan_times(T0, T0 + 300.0, 1.0):
+        for rng_m, az, el in spots:
+            if rng.random() < 0.5:
+                reports.append(RadarReport(
+                    t=float(t + az / 360.0), sensor="radar-a",
+                    range_m=float(rng_m + rng.normal(0, 5.0)),
+                    az_deg=float((az + rng.normal(0, 0.4)) % 360.0),
+                    el_deg=float(el + rng.normal(0, 0.6)),
+                    rr_mps=float(rng.choice([-1.0, 1.0]) * (1.0 + rng.exponential(1.0))),
+                ))
+    pipeline = Pipeline(the_site)
+    for report in reports:
+        pipeline.feed(report)
+    pictures = [*pipeline.ready(), *pipeline.flush()]
+    learnt = [p for p in pictures if p.t >= T0 + 120.0]
+    assert sum(len(p.tracks) for p in learnt) == 0
+    assert pipeline.tracker.clutter.suppressed > 0.6 * len(reports)

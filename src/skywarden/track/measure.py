@@ -106,6 +106,15 @@ class MeasurementBatch:
     has_el: bool = True
     has_rate: bool = False
 
+    def subset(self, keep: NDArray[np.bool_]) -> MeasurementBatch:
+        """The measurements where ``keep`` is true."""
+        return MeasurementBatch(
+            self.kind, self.geometry, self.sensor_id, self.t[keep], self.z[keep],
+            self.sigma[keep], [item for item, kept in zip(self.items, keep.tolist(),
+                                                          strict=True) if kept],
+            has_el=self.has_el, has_rate=self.has_rate,
+        )
+
     @property
     def size(self) -> int:
         """Number of measurements."""

@@ -47,6 +47,7 @@ from skywarden.model import (
     TrackState,
 )
 from skywarden.track import associate, initiate, measure
+from skywarden.track.clutter import ClutterConfig, ClutterMap
 from skywarden.track.measure import Kind, Measurable, MeasurementBatch, SensorGeometry
 from skywarden.track.models import (
     HOVER,
@@ -64,6 +65,9 @@ log = logging.getLogger(__name__)
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
+RANGE_MARGIN = 1.25
+"""A bearing sensor's measurements are only paired with tracks within this multiple of
+its maximum range: a microphone does not hear a drone three kilometres away."""
 IDENTITY_BONUS = 25.0
 """Cost taken off a fix-to-track pair whose broadcast identity the track already carries."""
 
@@ -81,6 +85,7 @@ class TrackerConfig:
 
     motion: MotionConfig = field(default_factory=MotionConfig)
     init: initiate.InitConfig = field(default_factory=initiate.InitConfig)
+    clutter: ClutterConfig = field(default_factory=ClutterConfig)
     confirm_hits: int = 3
     confirm_window_s: float = 4.0
     confirm_max_nis: float = 2.5
@@ -235,6 +240,7 @@ class Tracker:
             for s in site.sensors
         }
         self.triangulator = initiate.Triangulator(self.config.init, 0.0)
+        self.clutter = ClutterMap(self.config.clutter)
         self.store = _Store()
         self.info: list[TrackInfo] = []
         self.stats = TrackerStats()
@@ -310,6 +316,12 @@ class Tracker:
     def _process(self, batch: MeasurementBatch) -> None:
         self.stats.batches += 1
         self.stats.measurements += batch.size
+        if batch.kind is Kind.RADAR:
+            keep = self.clutter.screen(batch)
+            if not keep.all():
+                batch = batch.subset(keep)
+                if not batch.size:
+                    return
         s = self.store
         assigned_m = np.zeros(0, dtype=np.intp)
         if s.n:
@@ -320,6 +332,8 @@ class Tracker:
             track_pts, track_sd = measure.track_gating_points(batch, xg[:, :3], spread)
             meas_pts, meas_sd = measure.gating_points(batch)
             ti, mi = associate.candidate_pairs(track_pts, track_sd, meas_pts, meas_sd)
+            if batch.kind is Kind.BEARING and ti.shape[0]:
+                ti, mi = self._within_reach(batch, xg, ti, mi)
             ti, mi, cost = associate.gate(batch, xg, pg, ti, mi)
             if batch.kind is Kind.POSITION and ti.shape[0]:
                 ti, mi, cost = self._identity_costs(batch, ti, mi, cost)
@@ -330,6 +344,19 @@ class Tracker:
         unassigned[assigned_m] = False
         if unassigned.any():
             self._initiate(batch, np.flatnonzero(unassigned))
+
+    @staticmethod
+    def _within_reach(
+        batch: MeasurementBatch, x: FloatArray, ti: IntArray, mi: IntArray
+    ) -> tuple[IntArray, IntArray]:
+        geometry = batch.geometry
+        assert geometry is not None
+        reach = geometry.sensor.max_range_m
+        if reach is None:
+            return ti, mi
+        distance = np.linalg.norm(x[ti, :3] - geometry.position, axis=1)
+        near = distance <= RANGE_MARGIN * reach
+        return ti[near], mi[near]
 
     def _identity_costs(
         self, batch: MeasurementBatch, ti: IntArray, mi: IntArray, cost: FloatArray
@@ -383,9 +410,12 @@ class Tracker:
         s.xm[at], s.pm[at], s.mu[at] = xm, pm, mu
         s.x[at], s.p[at] = combine(xm, pm, mu)
         s.t[at] = np.maximum(s.t[at], t_meas)
-        s.last_update[at] = np.maximum(s.last_update[at], t_meas)
-        s.hits[at] += 1
-        s.nis_sum[at] += np.sum(c * d2.reshape(k, N_MODELS), axis=1) / batch.dim
+        if batch.kind is not Kind.BEARING or batch.has_el:
+            # An azimuth alone refines a track but does not vouch for it: wide gates
+            # catch stray bearings, which must not keep a dead track alive.
+            s.last_update[at] = np.maximum(s.last_update[at], t_meas)
+            s.hits[at] += 1
+            s.nis_sum[at] += np.sum(c * d2.reshape(k, N_MODELS), axis=1) / batch.dim
         cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
