@@ -292,14 +292,15 @@ class Runtime:
         sensors = self.board.snapshot(now)
         self.broadcast({"type": "sensors", "sensors": sensors})
         if self._pending_write is not None:
-            await self._pending_write
+            # Shielded: stopping the service must not cancel a write half-way.
+            await asyncio.shield(self._pending_write)
         loop = asyncio.get_running_loop()
         self._pending_write = loop.run_in_executor(
             self._store_thread, self._write, tracks, changed, tick.arrivals,
             sensors if self._ticks % SENSOR_HEALTH_STORE_EVERY == 1 else [], now,
         )
         if changed:
-            await self._pending_write
+            await asyncio.shield(self._pending_write)
             for as_dict in changed:
                 stored = await self.db(self.store.alert, as_dict["alert_id"])
                 if stored is not None:
