@@ -31,8 +31,10 @@ RESPONSE_S = 1.0
 POSITION_GAIN = 0.5
 """Desired speed (m/s) per metre of remaining distance when closing on a point (1/s)."""
 ARRIVAL_M = 5.0
-TERRAIN_LOOKAHEAD_S = 4.0
+TERRAIN_LOOKAHEAD_S = 6.0
 """Terrain followers climb for the roofs they will reach this many seconds ahead."""
+_LOOKAHEAD = np.linspace(0.0, TERRAIN_LOOKAHEAD_S, 7)
+"""Times ahead at which a terrain follower looks at the roofs on its path."""
 TERMINAL_ORBIT_M = {"fixed_wing": 80.0, "bird": 30.0, "helicopter": 250.0, "airliner": 3000.0}
 """Loiter radius of a target that has flown its whole route and cannot hover."""
 
@@ -208,12 +210,9 @@ def simulate_motion(
         follow = kind == _FOLLOW
         goal[follow] = pos[leader[follow]] + point[follow]
         if len(follows_terrain):
-            ahead = pos[follows_terrain, :2] + vel[follows_terrain, :2] * TERRAIN_LOOKAHEAD_S
-            roofs = np.maximum(
-                scenario.buildings.roof_height_at(ahead[:, 0], ahead[:, 1]),
-                scenario.buildings.roof_height_at(pos[follows_terrain, 0],
-                                                  pos[follows_terrain, 1]),
-            )
+            here = pos[follows_terrain, :2]
+            ahead = here[None] + vel[None, follows_terrain, :2] * _LOOKAHEAD[:, None, None]
+            roofs = scenario.buildings.roof_height_at(ahead[..., 0], ahead[..., 1]).max(axis=0)
             floor = ground[follows_terrain] + roofs + clearance[follows_terrain]
             goal[follows_terrain, 2] = np.maximum(goal[follows_terrain, 2], floor)
 
