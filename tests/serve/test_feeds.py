@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from skywarden.ingest.beast import FrameType, read_beast
 from skywarden.model import AdsbReport, FixSource, Site
-from skywarden.serve.feeds import AdsbFormat, adsb_feed, replay
+from skywarden.serve.feeds import AdsbFormat, ReplayClock, adsb_feed, replay, shift_site
 from tests.recordings import BROKEN_LINES, GOOD_LINES, write_recording
 from tests.serve.service import running_service, until
 
@@ -106,7 +107,7 @@ def test_replay_plays_a_recording_shifted_to_now(site: Site, tmp_path: Path) -> 
     async def scenario() -> None:
         async with running_service(site, f"sqlite:///{tmp_path / 'db'}") as service:
             started = time.time()
-            await replay(service.runtime, recording, speed=10.0)
+            await replay(service.runtime, recording, ReplayClock(1767261600.10, started, 10.0))
             await until(lambda: len(service.pipeline.reports) == len(GOOD_LINES))
             reports = service.pipeline.reports
             # File order is kept; times keep their spacing, compressed tenfold, from now.
@@ -120,3 +121,17 @@ def test_replay_plays_a_recording_shifted_to_now(site: Site, tmp_path: Path) -> 
             assert all(source == "replay" for source, _ in rejected)
 
     asyncio.run(scenario())
+
+
+def test_a_replayed_convoy_keeps_its_timetable(site: Site) -> None:
+    clock = ReplayClock(t0=1767261600.0, started=1795000000.0, speed=2.0)
+    timed = dataclasses.replace(site.assets[0], speed_mps=12.0, start_t=1767261690.0)
+    shifted = shift_site(dataclasses.replace(site, assets=(timed,)), clock)
+    (convoy,) = shifted.assets
+    # 90 s after the recording's start, played twice as fast: 45 s after the replay's.
+    assert convoy.start_t == 1795000000.0 + 45.0
+    assert convoy.speed_mps == 24.0
+    assert convoy.route == timed.route
+    assert shifted.sensors == site.sensors
+    # An asset placed by a live feed has no timetable to shift.
+    assert shift_site(site, clock).assets == site.assets

@@ -18,6 +18,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
@@ -35,24 +36,56 @@ PACING_SLACK_S = 0.002
 """A report due sooner than this is sent at once (sleeping that little costs more)."""
 
 
-async def replay(runtime: Runtime, recording: Path, *, speed: float = 1.0,
+@dataclass(frozen=True, slots=True)
+class ReplayClock:
+    """Maps a recording's times to live times: ``t0`` plays at wall time ``started``,
+    ``speed`` times faster than it was recorded."""
+
+    t0: float
+    started: float
+    speed: float = 1.0
+
+    def live(self, t: float) -> float:
+        """The live time of recording time ``t``."""
+        return self.started + (t - self.t0) / self.speed
+
+
+def first_report_time(recording: Path, site: Site) -> float | None:
+    """The measurement time of a recording's first good report (its replay origin)."""
+    for report in iter_reports(recording, site, Rejections()):
+        return report.t
+    return None
+
+
+def shift_site(site: Site, clock: ReplayClock) -> Site:
+    """The site as it plays live: assets that follow their route on a timetable start
+    at the replayed time and move at the replayed speed, so that a convoy is where the
+    recording had it."""
+    assets = tuple(
+        dataclasses.replace(asset, start_t=clock.live(asset.start_t),
+                            speed_mps=None if asset.speed_mps is None
+                            else asset.speed_mps * clock.speed)
+        if asset.start_t is not None else asset
+        for asset in site.assets
+    )
+    return dataclasses.replace(site, assets=assets)
+
+
+async def replay(runtime: Runtime, recording: Path, clock: ReplayClock, *,
                  loop: bool = False) -> None:
-    """Play a recording into the runtime as a live feed shifted to now."""
-    if speed <= 0.0:
-        raise ValueError("replay speed must be positive")
+    """Play a recording into the runtime as a live feed on ``clock``; with ``loop`` it
+    plays again from the end of each pass (timetabled assets keep the first pass)."""
     while True:
         rejections = Rejections()
-        started = time.time()
-        t0: float | None = None
         played = 0
+        last_live = clock.started
         for report in iter_reports(recording, runtime.site, rejections):
-            if t0 is None:
-                t0 = report.t
-            live_t = started + (report.t - t0) / speed
+            live_t = clock.live(report.t)
             wait = live_t - time.time()
             if wait > PACING_SLACK_S:
                 await asyncio.sleep(wait)
             await runtime.submit(REPLAY_SOURCE, dataclasses.replace(report, t=live_t))
+            last_live = max(last_live, live_t)
             played += 1
         for reason, count in rejections.counts.items():
             runtime.reject(REPLAY_SOURCE, reason, count)
@@ -60,6 +93,7 @@ async def replay(runtime: Runtime, recording: Path, *, speed: float = 1.0,
                  rejections.total)
         if not loop or played == 0:
             return
+        clock = ReplayClock(clock.t0, last_live + 1.0, clock.speed)
 
 
 class AdsbFormat(StrEnum):

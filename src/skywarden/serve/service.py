@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,13 +22,22 @@ from skywarden.model import Site
 from skywarden.recording import read_site
 from skywarden.serve.api import create_app
 from skywarden.serve.auth import ADMIN_TOKEN_ENV, Authenticator, ensure_admin_token
-from skywarden.serve.feeds import AdsbFormat, adsb_feed, replay
+from skywarden.serve.feeds import (
+    AdsbFormat,
+    ReplayClock,
+    adsb_feed,
+    first_report_time,
+    replay,
+    shift_site,
+)
 from skywarden.serve.runtime import PicturePipeline, Runtime
 from skywarden.serve.sapient import SapientServer
 from skywarden.serve.store import open_store
 
 log = logging.getLogger(__name__)
 
+REPLAY_LEAD_S = 2.0
+"""How long after the service is built a replay starts (the servers start meanwhile)."""
 WEB_DIR = Path(__file__).resolve().parent / "web" / "dist"
 """Where ``make web`` puts the built operator map."""
 
@@ -90,6 +100,12 @@ class Service:
         site_path = config.site_file / "site.json" if config.site_file.is_dir() \
             else config.site_file
         self.site = read_site(site_path)
+        self.replay_clock: ReplayClock | None = None
+        if config.replay is not None:
+            t0 = first_report_time(config.replay, self.site)
+            if t0 is not None:
+                self.replay_clock = ReplayClock(t0, time.time() + REPLAY_LEAD_S, config.speed)
+                self.site = shift_site(self.site, self.replay_clock)
         city = self.site.params.get("city")
         self.city_file = site_path.parent / city if isinstance(city, str) else None
         if self.city_file is not None and not self.city_file.is_file():
@@ -125,9 +141,9 @@ class Service:
                 raise RuntimeError("the HTTP server stopped while starting")
             await asyncio.sleep(0.02)
         bound = self._http.servers[0].sockets[0].getsockname()
-        if self.config.replay is not None:
+        if self.config.replay is not None and self.replay_clock is not None:
             self._tasks.append(asyncio.create_task(
-                replay(self.runtime, self.config.replay, speed=self.config.speed,
+                replay(self.runtime, self.config.replay, self.replay_clock,
                        loop=self.config.loop), name="skywarden-replay"))
         for address, fmt in ((self.config.beast, AdsbFormat.BEAST),
                              (self.config.sbs, AdsbFormat.SBS)):
