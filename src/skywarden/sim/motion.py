@@ -181,7 +181,8 @@ def simulate_motion(
     first = np.array([t.start_en_agl for t in targets], dtype=np.float64)
     pos = first.copy()
     pos[:, 2] = scenario.ground_up(first[:, 0], first[:, 1]) + first[:, 2]
-    vel = np.zeros((n, 3))
+    initial_vel = _initial_velocity(targets, first, cruise)
+    vel = initial_vel.copy()
     current = np.zeros(n, dtype=np.intp)
     leg_t0 = start.copy()
     leg_p0 = pos.copy()
@@ -271,14 +272,30 @@ def simulate_motion(
                                direction[slow])
             new_vel[slow, :2] = heading * min_speed[slow, None]
         moving = active & ~scripted
-        vel = np.where(moving[:, None], new_vel, 0.0)
-        pos = pos + vel * STEP_S
+        waiting = (t < start)[:, None]
+        vel = np.where(moving[:, None], new_vel, np.where(waiting, initial_vel, 0.0))
+        pos = pos + np.where(moving[:, None], vel, 0.0) * STEP_S
         pos[:, 2] = np.maximum(pos[:, 2], ground + 1.0)
 
     _replay_trajectories(scenario, pos_hist, vel_hist, active_hist)
     if progress is not None:
         progress(1.0)
     return Motion(STEP_S, pos_hist, vel_hist, active_hist)
+
+
+def _initial_velocity(targets: Sequence[TargetSpec], first: FloatArray,
+                      cruise: FloatArray) -> FloatArray:
+    """Aircraft and fixed wings enter the scene already flying, at cruise speed towards
+    their first waypoint (or orbit centre); multirotors and birds start from rest."""
+    vel = np.zeros((len(targets), 3))
+    for i, target in enumerate(targets):
+        if target.model not in ("fixed_wing", "helicopter", "airliner") or not target.route:
+            continue
+        towards = np.asarray(target.route[0].point[:2]) - first[i, :2]
+        distance = float(np.hypot(*towards))
+        if distance > 1.0:
+            vel[i, :2] = towards / distance * cruise[i]
+    return vel
 
 
 def _replay_trajectories(scenario: Scenario, pos: FloatArray, vel: FloatArray,
