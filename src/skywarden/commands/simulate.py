@@ -57,14 +57,16 @@ def simulate(
                                      progress=lambda f: bar.update(task, completed=f))
     else:
         summary = run_simulation(loaded, out, seed, duration)
+    types = {s.id: s.type.value for s in loaded.site.sensors}
     print_table(
-        f"Recording {out} ({loaded.name}, seed {seed}, {summary.duration_s:g} s)",
-        ["sensor", "reports"],
-        sorted(summary.per_sensor.items()),
+        f"Reports of {loaded.name}",
+        ["sensor", "type", "reports"],
+        [[name, types[name], count] for name, count in sorted(summary.per_sensor.items())],
     )
     print_message(
-        f"{summary.reports} reports, {summary.truth_points} truth points, "
-        f"{len(loaded.targets)} targets in {summary.wall_s:.1f} s"
+        f"{out}: {summary.reports} reports, {summary.truth_points} truth points of "
+        f"{len(loaded.targets)} targets, {summary.duration_s:g} s simulated (seed {seed}) "
+        f"in {summary.wall_s:.1f} s"
     )
     if plot is not None:
         from skywarden.sim.plot import plot_recording
