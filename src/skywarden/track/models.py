@@ -102,11 +102,13 @@ class Imm:
         c = np.einsum("nij,ni->nj", pi, mu)
         c = np.maximum(c, 1e-12)
         w = pi * mu[:, :, None] / c[:, None, :]  # w[n, i, j] = P(model i then | model j now)
-        x0 = np.einsum("nij,nik->njk", w, x)
+        n = x.shape[0]
+        wt = w.transpose(0, 2, 1)  # wt[n, j, i]
+        x0 = wt @ x
         diff = x[:, :, None, :] - x0[:, None, :, :]  # (n, i, j, 7)
-        p0 = np.einsum("nij,nikl->njkl", w, p) + np.einsum(
-            "nij,nijk,nijl->njkl", w, diff, diff
-        )
+        weighted = (w[..., None] * diff).transpose(0, 2, 3, 1)  # (n, j, 7, i)
+        spread = weighted @ diff.transpose(0, 2, 1, 3)  # (n, j, 7, 7)
+        p0 = (wt @ p.reshape(n, N_MODELS, -1)).reshape(p.shape) + spread
         xp = np.empty_like(x0)
         pp = np.empty_like(p0)
         xp[:, CV], pp[:, CV] = self._predict_cv(x0[:, CV], p0[:, CV], dt)
@@ -193,10 +195,12 @@ def combine(
     x: FloatArray, p: FloatArray, mu: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Moment-matched single estimate (n, 7), (n, 7, 7) of the IMM's model estimates."""
-    xc = np.einsum("ni,nik->nk", mu, x)
+    n = x.shape[0]
+    xc = (mu[:, None, :] @ x)[:, 0]
     diff = x - xc[:, None, :]
-    pc = np.einsum("ni,nikl->nkl", mu, p) + np.einsum("ni,nik,nil->nkl", mu, diff, diff)
-    return xc, pc
+    spread = (mu[:, :, None] * diff).transpose(0, 2, 1) @ diff
+    pc = (mu[:, None, :] @ p.reshape(n, N_MODELS, -1)).reshape(n, STATE_DIM, STATE_DIM)
+    return xc, pc + spread
 
 
 def predict_cv_only(x: FloatArray, p: FloatArray, dt: FloatArray, accel: float) -> tuple[
