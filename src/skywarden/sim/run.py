@@ -5,8 +5,8 @@ and every sensor reports on each window in turn. Reports carry their measurement
 but are written in the order they arrive (measurement time plus latency), so
 detections.jsonl is out of time order exactly as a live feed is. A report can never
 arrive before it is measured, so once a window is simulated every pending report that
-arrives before the window's end is final and is written: memory stays bounded for any
-duration. The same scenario, seed and duration always give the same bytes.
+arrives before the window's end is final and is written: the reports held in memory
+stay bounded for any duration. The same scenario, seed and duration always give the same bytes.
 """
 
 from __future__ import annotations
