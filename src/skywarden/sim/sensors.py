@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,7 +132,7 @@ class Emitted:
     lines: list[dict[str, Any]]
 
 
-class SensorSim:
+class SensorSim(ABC):
     """One sensor of the site: geometry, random stream, timing and outages."""
 
     def __init__(self, sensor: Sensor, scenario: Scenario, motion: Motion, seed: int,
@@ -181,9 +182,9 @@ class SensorSim:
         pos, vel, active = self.motion.sample(t_s, index)
         return pos, self.relative(pos), vel @ self.rotation, active
 
+    @abstractmethod
     def measure(self, t0: float, t1: float) -> Batch:
         """The reports of looks in ``[t0, t1)`` (scenario seconds)."""
-        raise NotImplementedError
 
     def emit(self, t0: float, t1: float) -> Emitted:
         """Finished report lines of ``[t0, t1)``: outages removed, clock errors and
@@ -222,15 +223,12 @@ class SensorSim:
         return np.asarray(values + self.rng.normal(0.0, s, np.shape(values)), dtype=np.float64)
 
     def detect(self, pd: FloatArray, site_pos: FloatArray, need_los: bool = True) -> BoolArray:
-        """Draw detections from probabilities, checking line of sight only where a
-        detection is possible (the expensive part)."""
-        draw = self.rng.random(pd.shape)
-        candidates = np.flatnonzero(pd > 0.0)
-        hit = np.zeros(pd.shape, dtype=bool)
-        if len(candidates) == 0:
-            return hit
-        seen = self.visible(site_pos[candidates]) if need_los else np.ones(len(candidates), bool)
-        hit[candidates] = seen & (draw[candidates] < pd[candidates])
+        """Draw detections from probabilities; line of sight (the expensive part) is
+        checked only for the draws that would otherwise be detections."""
+        hit = self.rng.random(pd.shape) < pd
+        candidates = np.flatnonzero(hit)
+        if need_los and len(candidates):
+            hit[candidates] = self.visible(site_pos[candidates])
         return hit
 
 
@@ -248,11 +246,6 @@ def _rounded(key: str, values: Column, chosen: IndexArray) -> list[Any]:
             out = [None if v != v else v for v in out]
         return out
     return [values[i] for i in chosen.tolist()]
-
-
-def _angles(rel: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-    az, el, rng = enu_to_aer(rel)
-    return az, el, rng
 
 
 class RadarSim(SensorSim):
@@ -620,6 +613,7 @@ class AdsbSim(_BroadcastSim):
                                  if t.adsb is not None], dtype=np.intp)
         self.phases = np.array([_stable_fraction(scenario.targets[i].id) * self.INTERVAL_S
                                 for i in self.senders])
+        self.phase_of = dict(zip(self.senders.tolist(), self.phases.tolist(), strict=True))
 
     def measure(self, t0: float, t1: float) -> Batch:
         times: list[FloatArray] = []
@@ -636,8 +630,7 @@ class AdsbSim(_BroadcastSim):
                 target = self.scenario.targets[int(index[k])]
                 assert target.adsb is not None
                 icao = target.adsb.icao
-                tick = round((t[k] - self.phases[self.senders.tolist().index(index[k])])
-                             / self.INTERVAL_S)
+                tick = round((t[k] - self.phase_of[int(index[k])]) / self.INTERVAL_S)
                 if kind == "position":
                     frame = adsb.encode_airborne_position(
                         icao, float(lat[j]), float(lon[j]), float(alt[j]), odd=tick % 2 == 1)
