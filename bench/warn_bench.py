@@ -155,8 +155,9 @@ def hovering_drones(site: Site, n: int, t: float, seed: int = 0
         track_id = f"T{k + 1}"
         state = TrackState(t, track_id, float(lat[k]), float(lon[k]), float(alt[k]),
                            (0.0, 0.0, 0.0), 5.0, TargetClass.DRONE, 0.95, dark=True)
-        items.append(Identified(state, Classification(TargetClass.DRONE, 0.95,
-                                                      (0.95, 0.03, 0.02), (0.0, 0.0, 0.0))))
+        verdict = Classification(TargetClass.DRONE, 0.95, (0.95, 0.02, 0.01, 0.02),
+                                 (0.0, 0.0, 0.0, 0.0))
+        items.append(Identified(state, verdict))
         row = (t, float(spots[k, 0]), float(spots[k, 1]), float(up[k]), 0.0, 0.0, 0.0)
         evidence[track_id] = TrackEvidence(track_id, t - 10.0, t, (row,))
     return items, evidence

@@ -60,10 +60,24 @@ def test_a_cooperative_only_claim_inside_radar_cover_is_uncorroborated_after_a_w
     rows = history(line(5.0, 80.0), 30)
     items = _run(rows, _fixes(rows), cooperative_only=True)
     flagged_at = [k for k, item in enumerate(items) if item.spoof]
-    assert flagged_at and 11 <= flagged_at[0] <= 13
+    assert flagged_at and 19 <= flagged_at[0] <= 21
     flag = items[-1].spoof[0]
     assert flag.kind is SpoofKind.UNCORROBORATED
-    assert "radar-n" in flag.reason and "no sensor has seen it" in flag.reason
+    assert "radar-n" in flag.reason and "no radar has seen it there" in flag.reason
+
+
+def test_a_claim_that_only_bearing_sensors_follow_is_uncorroborated() -> None:
+    rows = history(line(5.0, 80.0), 30)
+    identifier = Identifier(SITE)
+    flags = ()
+    for k in range(1, len(rows) + 1):
+        seen = rows[:k]
+        ev = TrackEvidence("T1", seen[0][0], seen[-1][0], seen, remote_id=SERIAL,
+                           source_types=frozenset({SensorType.REMOTEID, SensorType.EO,
+                                                   SensorType.RF}),
+                           fixes=_fixes(seen)[-3:])
+        flags = identifier.update(seen[-1][0], [state_of("T1", seen)], {"T1": ev})[0].spoof
+    assert [f.kind for f in flags] == [SpoofKind.UNCORROBORATED]
 
 
 def test_a_cooperative_only_claim_beyond_every_radar_is_not_doubted() -> None:

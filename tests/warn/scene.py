@@ -63,8 +63,8 @@ class Flight:
             vel_enu_mps=vel, pos_sigma_m=5.0, cls=self.cls, class_conf=0.9,
             remote_id=self.remote_id, dark=self.dark,
         )
-        item = Identified(track, Classification(self.cls, 0.9, (0.9, 0.05, 0.05),
-                                                (0.0, 0.0, 0.0)),
+        item = Identified(track, Classification(self.cls, 0.9, (0.9, 0.04, 0.03, 0.03),
+                                                (0.0, 0.0, 0.0, 0.0)),
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
             track_id=self.track_id, first_t=self.start_t, last_update_t=t,

@@ -2,12 +2,15 @@
 
 Each piece of evidence (speed, hover, height, turns, camera votes, RF emission,
 acoustic blade-pass frequency, radar cross-section, broadcast identity) contributes a
-log-likelihood per class. The contributions are combined as in naive Bayes, but each
-is first clipped to ``feature_cap_nats`` so that no single, possibly mis-associated
-measurement can decide alone, and the sum is divided by a temperature fitted on
-labelled data (:mod:`skywarden.identify.calibration`) so that the reported confidence
-is a probability an operator can read at face value. A track whose best class stays
-below ``decide_min`` is reported ``unknown``.
+log-likelihood per class, and for a fourth hypothesis: that the track follows no
+object at all (clutter, or a ghost of mis-associated bearings), so that such tracks
+end up ``unknown`` instead of being forced into a class. The contributions are
+combined as in naive Bayes, but each is first clipped to ``feature_cap_nats`` (the
+camera votes and radar cross-section, to ``strong_cap_nats``) so that no single,
+possibly mis-associated measurement can decide alone, and the sum is divided by a
+temperature fitted on labelled data (:mod:`skywarden.identify.calibration`) so that
+the reported confidence is a probability an operator can read at face value. A track
+whose best class stays below ``decide_min`` is reported ``unknown``.
 """
 
 from __future__ import annotations
@@ -19,10 +22,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skywarden.identify.features import Kinematics
-from skywarden.model import TargetClass, TrackEvidence
+from skywarden.model import SensorType, TargetClass, TrackEvidence
 
 CLASSES: tuple[TargetClass, ...] = (TargetClass.DRONE, TargetClass.BIRD, TargetClass.AIRCRAFT)
-"""The classes scored, in the order of every score vector."""
+"""The classes an object can be reported as, in the order of every score vector."""
+
+CLUTTER = len(CLASSES)
+"""Index of the fourth hypothesis scored: no object at all (clutter, multipath, a ghost
+of mis-associated bearings). A track most likely to be clutter is reported ``unknown``."""
+
+HYPOTHESES = 4
+"""Length of every score vector: the classes, then clutter."""
 
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -39,19 +49,19 @@ def _lognormal_logpdf(x: float, median: float, sigma_log: float) -> float:
 
 def _speed_loglik(speed: float) -> NDArray[np.float64]:
     """Drones cruise at 5-15 m/s or hover; birds fly at 8-15 m/s and cannot hover;
-    aircraft fly well above 30 m/s."""
+    aircraft fly well above 30 m/s; clutter has any speed up to a few tens of m/s."""
     hover = np.log(2.0) + _normal_logpdf(speed, 0.0, 1.0)
     cruise = _lognormal_logpdf(speed, 8.0, 0.6)
     drone = float(np.logaddexp(np.log(0.35) + hover, np.log(0.65) + cruise))
-    return np.array(
-        [drone, _lognormal_logpdf(speed, 10.0, 0.35), _lognormal_logpdf(speed, 60.0, 0.45)]
-    )
+    return np.array([drone, _lognormal_logpdf(speed, 10.0, 0.45),
+                     _lognormal_logpdf(speed, 60.0, 0.45), -np.log(40.0)])
 
 
 def _hover_loglik(hover_s: float) -> NDArray[np.float64]:
-    """Holding still for seconds is what multirotors do and birds and aircraft do not."""
+    """Holding still for seconds is what multirotors do and birds and aircraft do not
+    (clutter from fixed ground echoes stands still too)."""
     k = min(hover_s / 5.0, 1.0)
-    return np.array([0.0, -4.0 * k, -5.0 * k])
+    return np.array([0.0, -2.5 * k, -4.0 * k, 0.0])
 
 
 def _height_loglik(agl_m: float) -> NDArray[np.float64]:
@@ -61,70 +71,89 @@ def _height_loglik(agl_m: float) -> NDArray[np.float64]:
             -min(max(agl_m - 400.0, 0.0) / 200.0, 3.0),
             -min(max(agl_m - 300.0, 0.0) / 150.0, 3.0),
             -min(max(150.0 - agl_m, 0.0) / 100.0, 2.5),
+            0.0,
         ]
     )
 
 
 def _manoeuvre_loglik(kin: Kinematics) -> NDArray[np.float64]:
-    """Sharp turns and hard accelerations rule aircraft out; drones and birds do both."""
+    """Sharp turns and hard accelerations rule aircraft out; drones and birds do both,
+    but no real object keeps turning at tens of degrees a second the way a track
+    wandering over clutter does."""
     if kin.span_s < 5.0:
-        return np.zeros(3)
-    penalty = min(kin.turn_rate_dps / 15.0, 2.0) + min(kin.accel_mps2 / 5.0, 2.0)
-    return np.array([0.0, 0.0, -penalty])
+        return np.zeros(HYPOTHESES)
+    aircraft = min(kin.turn_rate_dps / 15.0, 2.0) + min(kin.accel_mps2 / 5.0, 2.0)
+    erratic = min(max(kin.turn_rate_dps - 30.0, 0.0) / 15.0, 3.0)
+    return np.array([-erratic, -erratic, -aircraft - erratic, 0.0])
 
 
 def _eo_loglik(votes: Mapping[TargetClass, float]) -> NDArray[np.float64]:
     """Camera class votes: the share of each class, weighted by how many votes there are
-    (capped, since successive frames of one camera are far from independent)."""
+    (capped, since successive frames of one camera are far from independent). Cameras
+    see objects, so votes of any class speak against clutter."""
     counts = np.array([max(float(votes.get(c, 0.0)), 0.0) for c in CLASSES])
     total = float(counts.sum())
     if total <= 0.0:
-        return np.zeros(3)
+        return np.zeros(HYPOTHESES)
+    weight = min(total, 10.0) * 0.6
     share = (counts + 0.3) / (total + 0.9)
-    return min(total, 6.0) * 0.6 * np.log(share)
+    return np.append(weight * np.log(share), -weight)
 
 
-def _rf_loglik(rf_hits: int) -> NDArray[np.float64]:
-    """A drone's control or video link heard on the direction finders."""
-    k = min(rf_hits / 3.0, 1.0)
-    return np.array([0.0, -5.0 * k, -3.0 * k])
+def _rf_loglik(rf_hits: int, age_s: float) -> NDArray[np.float64]:
+    """A drone's control or video link heard on the direction finders. A drone that
+    emits is heard on most looks; a few hits over a long life are more likely bearings
+    of some other emitter that happened to pass through the track's gate."""
+    rate = rf_hits / max(age_s, 5.0)
+    k = min(rf_hits / 3.0, 1.0) * min(max((rate - 0.05) / 0.25, 0.0), 1.0)
+    return np.array([0.0, -5.0 * k, -3.0 * k, -4.0 * k])
 
 
 def _f0_loglik(f0_hz: float | None) -> NDArray[np.float64]:
     """Rotor blade-pass tones of multirotors lie between ~60 Hz and ~2 kHz; wing beats
-    are a few hertz and helicopter main rotors tens of hertz."""
+    are a few hertz and helicopter main rotors tens of hertz. A tone is a bearing
+    heard from hundreds of metres away: a drone hovering nearby lends its tone to
+    whatever else flies in the same direction, so it weighs less than a look."""
     if f0_hz is None:
-        return np.zeros(3)
+        return np.zeros(HYPOTHESES)
     if 60.0 <= f0_hz <= 2000.0:
-        return np.array([0.0, -4.0, -2.0])
+        return np.array([0.0, -2.5, -1.5, -1.5])
     if f0_hz < 15.0:
-        return np.array([-2.0, 1.0, 0.0])
+        return np.array([-2.0, 1.0, 0.0, 0.0])
     if f0_hz < 60.0:
-        return np.array([-1.0, -1.0, 1.0])
-    return np.zeros(3)
+        return np.array([-1.0, -1.0, 1.0, 0.0])
+    return np.zeros(HYPOTHESES)
 
 
 def _rcs_loglik(rcs_dbsm: float | None) -> NDArray[np.float64]:
     """Radar cross-section: small multirotors near -18 dBsm, birds near -28, aircraft
-    around +10."""
+    around +10; clutter and ghosts anywhere, mostly weaker than any real target."""
     if rcs_dbsm is None:
-        return np.zeros(3)
+        return np.zeros(HYPOTHESES)
     return np.array(
         [
             _normal_logpdf(rcs_dbsm, -18.0, 5.0),
             _normal_logpdf(rcs_dbsm, -28.0, 5.0),
             _normal_logpdf(rcs_dbsm, 10.0, 8.0),
+            _normal_logpdf(rcs_dbsm, -38.0, 12.0),
         ]
     )
 
 
-def _identity_loglik(trusted_remote_id: bool, icao: str | None) -> NDArray[np.float64]:
+def _unranged_loglik(unranged_s: float) -> NDArray[np.float64]:
+    """Seconds spent well inside radar cover without one radar update: a real object is
+    seen on most scans unless buildings hide it; a ghost of crossing bearings never is."""
+    k = min(unranged_s / 15.0, 1.0)
+    return np.array([-5.0 * k, -5.0 * k, -5.0 * k, 0.0])
+
+
+def _identity_loglik(trusted_remote_id: bool, adsb: bool) -> NDArray[np.float64]:
     """A broadcast identity: Remote ID is carried by drones, ADS-B by aircraft."""
-    out = np.zeros(3)
+    out = np.zeros(HYPOTHESES)
     if trusted_remote_id:
-        out += np.array([0.0, -8.0, -6.0])
-    if icao is not None:
-        out += np.array([-6.0, -8.0, 0.0])
+        out += np.array([0.0, -8.0, -6.0, -8.0])
+    if adsb:
+        out += np.array([-6.0, -8.0, 0.0, -8.0])
     return out
 
 
@@ -132,32 +161,43 @@ def _identity_loglik(trusted_remote_id: bool, icao: str | None) -> NDArray[np.fl
 class ClassModel:
     """The tunable part of the classifier.
 
-    ``prior`` holds the prior probability of each class over the site; ``temperature``
-    divides the summed log-likelihoods (fitted by calibration); ``decide_min`` is the
-    lowest posterior for which a class is reported rather than ``unknown``.
+    ``prior`` holds the prior probability of each class over the site and
+    ``prior_clutter`` that of a track being no object at all; ``temperature`` divides
+    the summed log-likelihoods (fitted by calibration); ``decide_min`` is the lowest
+    posterior for which a class is reported rather than ``unknown``;
+    ``feature_cap_nats`` bounds what any one piece of evidence can say, and
+    ``strong_cap_nats`` what the cameras' votes and the mean radar cross-section, which
+    measure the object itself over many looks, can say. Sensor evidence counts in full
+    once the track is ``maturity_s`` old, and in proportion before: a track one second
+    old has seen too little to be called anything but by its broadcast identity.
     """
 
     prior: Mapping[TargetClass, float] = field(
         default_factory=lambda: {
-            TargetClass.DRONE: 0.4,
-            TargetClass.BIRD: 0.45,
-            TargetClass.AIRCRAFT: 0.15,
+            TargetClass.DRONE: 0.35,
+            TargetClass.BIRD: 0.35,
+            TargetClass.AIRCRAFT: 0.1,
         }
     )
+    prior_clutter: float = 0.2
     temperature: float = 1.0
     decide_min: float = 0.6
     feature_cap_nats: float = 5.0
+    strong_cap_nats: float = 10.0
+    maturity_s: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
 class Classification:
-    """The outcome for one track: the reported class, its confidence, every posterior
-    (in :data:`CLASSES` order) and the raw scores before the temperature."""
+    """The outcome for one track: the reported class and its confidence, every
+    posterior and the raw scores before the temperature (:data:`CLASSES` order, then
+    clutter). The confidence of an ``unknown`` track is the posterior of its most
+    likely class, below ``decide_min``."""
 
     cls: TargetClass
     conf: float
-    probs: tuple[float, float, float]
-    scores: tuple[float, float, float]
+    probs: tuple[float, ...]
+    scores: tuple[float, ...]
 
 
 class Classifier:
@@ -165,9 +205,8 @@ class Classifier:
 
     def __init__(self, model: ClassModel | None = None) -> None:
         self.model = model or ClassModel()
-        self._log_prior = np.log(
-            np.array([max(self.model.prior.get(c, 0.0), 1e-9) for c in CLASSES])
-        )
+        prior = [self.model.prior.get(c, 0.0) for c in CLASSES] + [self.model.prior_clutter]
+        self._log_prior = np.log(np.maximum(np.array(prior, dtype=np.float64), 1e-9))
 
     def scores(
         self,
@@ -175,40 +214,47 @@ class Classifier:
         evidence: TrackEvidence,
         hover_s: float,
         trusted_remote_id: bool,
+        unranged_s: float = 0.0,
     ) -> NDArray[np.float64]:
         """Summed, clipped log-likelihoods plus the log prior (before the temperature).
 
         ``hover_s`` is the longest hover seen over the track's life, so that a drone
-        that hovered is not forgotten as such when it moves on.
+        that hovered is not forgotten as such when it moves on; ``unranged_s`` the
+        seconds the track has spent in radar cover without a radar update.
         """
+        age_s = evidence.last_update_t - evidence.first_t
+        m = self.model
+
+        def clip(part: NDArray[np.float64], cap: float) -> NDArray[np.float64]:
+            return np.maximum(part - part.max(), -cap)
+
         parts = [
-            _hover_loglik(hover_s),
-            _eo_loglik(evidence.eo_votes),
-            _rf_loglik(evidence.rf_hits),
+            _rf_loglik(evidence.rf_hits, age_s),
             _f0_loglik(evidence.f0_hz),
-            _rcs_loglik(evidence.rcs_dbsm),
-            _identity_loglik(trusted_remote_id, evidence.icao),
+            _unranged_loglik(unranged_s),
         ]
+        motion = clip(_hover_loglik(hover_s), m.feature_cap_nats)
         if kin is not None:
-            parts += [_speed_loglik(kin.speed_mps), _height_loglik(kin.agl_m),
-                      _manoeuvre_loglik(kin)]
-        cap = self.model.feature_cap_nats
-        total = self._log_prior.copy()
+            parts += [_height_loglik(kin.agl_m), _manoeuvre_loglik(kin)]
+            # A hover is a low speed held: the two say one thing, counted once.
+            motion = np.minimum(motion, clip(_speed_loglik(kin.speed_mps), m.feature_cap_nats))
+        sensed = motion.copy()
         for part in parts:
-            total += np.maximum(part - part.max(), -cap)
-        return total
+            sensed += clip(part, m.feature_cap_nats)
+        for part in (_eo_loglik(evidence.eo_votes), _rcs_loglik(evidence.rcs_dbsm)):
+            sensed += clip(part, m.strong_cap_nats)
+        maturity = min(max(age_s, 0.0) / m.maturity_s, 1.0) if m.maturity_s > 0 else 1.0
+        adsb = evidence.icao is not None or SensorType.ADSB in evidence.source_types
+        identity = _identity_loglik(trusted_remote_id, adsb)
+        return self._log_prior + maturity * sensed + identity
 
     def decide(self, scores: NDArray[np.float64]) -> Classification:
         """Posterior probabilities from scores, and the class they support."""
         logits = scores / self.model.temperature
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
-        best = int(np.argmax(probs))
+        best = int(np.argmax(probs[:CLUTTER]))
         conf = float(probs[best])
         cls = CLASSES[best] if conf >= self.model.decide_min else TargetClass.UNKNOWN
-        return Classification(
-            cls=cls,
-            conf=conf,
-            probs=(float(probs[0]), float(probs[1]), float(probs[2])),
-            scores=(float(scores[0]), float(scores[1]), float(scores[2])),
-        )
+        return Classification(cls=cls, conf=conf, probs=tuple(float(p) for p in probs),
+                              scores=tuple(float(x) for x in scores))

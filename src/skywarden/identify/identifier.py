@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from skywarden.geo import LocalFrame
 from skywarden.identify.classify import Classification, Classifier, ClassModel
+from skywarden.identify.coverage import RangingCover
 from skywarden.identify.features import kinematics
 from skywarden.identify.spoofing import SpoofChecker, SpoofFlag, SpoofLimits
 from skywarden.model import Site, TargetClass, TrackEvidence, TrackState
@@ -52,14 +53,16 @@ class Identified:
 class _Memory:
     last_seen_t: float
     longest_hover_s: float = 0.0
+    unranged_since: float | None = None
 
 
 @dataclass
 class Identifier:
     """Identifies the tracks of one site, update after update.
 
-    It remembers, per track, the longest hover seen and the spoofing flags raised, so
-    that a drone that hovered stays a drone and a Remote ID caught lying stays flagged.
+    It remembers, per track, the longest hover seen, how long the track has gone
+    unseen by radar inside radar cover, and the spoofing flags raised, so that a drone
+    that hovered stays a drone and a Remote ID caught lying stays flagged.
     """
 
     site: Site
@@ -77,6 +80,7 @@ class Identifier:
         self._ground_up_m = ground_altitude(self.site) - self.site.origin[2]
         self._classifier = Classifier(self.model)
         self._spoof = SpoofChecker(self.site, self._frame, self.limits)
+        self._cover = RangingCover(self.site, self._frame)
         self._authorised = frozenset(a.remote_id for a in self.site.authorised)
 
     def update(
@@ -98,6 +102,19 @@ class Identifier:
             kept.longest_hover_s = max(kept.longest_hover_s, gone.longest_hover_s)
         self._spoof.merge(absorbed, survivor)
 
+    def _unranged_s(
+        self, t: float, track: TrackState, evidence: TrackEvidence, memory: _Memory
+    ) -> float:
+        """Seconds the track has now spent in radar cover with no radar update ever."""
+        if evidence.source_types & self._cover.ranging or self._cover.nearest(
+            track.lat, track.lon, track.alt_m
+        ) is None:
+            memory.unranged_since = None
+            return 0.0
+        if memory.unranged_since is None:
+            memory.unranged_since = t
+        return t - memory.unranged_since
+
     def _identify(
         self, t: float, track: TrackState, evidence: TrackEvidence | None
     ) -> Identified:
@@ -112,7 +129,8 @@ class Identifier:
         trusted = remote_id is not None and not spoof
         kin = kinematics(evidence.history, self._ground_up_m)
         scores = self._classifier.scores(
-            kin, dataclasses.replace(evidence, icao=icao), memory.longest_hover_s, trusted
+            kin, dataclasses.replace(evidence, icao=icao), memory.longest_hover_s, trusted,
+            self._unranged_s(t, track, evidence, memory),
         )
         result = self._classifier.decide(scores)
         dark = (result.cls is TargetClass.DRONE and evidence.rf_hits == 0

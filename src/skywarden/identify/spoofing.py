@@ -4,8 +4,10 @@ A Remote ID message is a claim. Three independent checks test it:
 
 - ``inconsistent_position``: the track carries the serial and is seen by sensors, yet
   its broadcast positions lie outside the gate around the sensed positions;
-- ``uncorroborated``: a cooperative-only track claims a position well inside the cover
-  of a sensor that should see it (``max_range_m``), and no sensor has for seconds;
+- ``uncorroborated``: the track claims a position well inside the cover of a sensor
+  that should see it (a radar within ``max_range_m``), and no such sensor ever has,
+  for many seconds: bearings alone (cameras, RF) that happen to point that way do not
+  place an object at the claimed range;
 - ``impossible_kinematics``: the claimed positions jump faster, or the claimed
   velocity changes harder, than any drone can fly.
 
@@ -21,6 +23,7 @@ from enum import StrEnum
 import numpy as np
 
 from skywarden.geo import LocalFrame
+from skywarden.identify.coverage import RangingCover
 from skywarden.model import FixSource, PositionFix, SensorType, Site, TrackEvidence, TrackState
 
 NON_COOPERATIVE = frozenset(
@@ -54,14 +57,15 @@ class SpoofLimits:
     (and at least ``gate_floor_m``) from the sensed track, ``inconsistent_fixes``
     times in a row. It is uncorroborated when for ``uncorroborated_s`` it lies within
     ``coverage_fraction`` of the ``max_range_m`` of a sensor of ``corroborating``
-    type. Kinematics are impossible beyond ``max_speed_mps`` or ``max_accel_mps2``.
+    type and no sensor of that type has ever updated the track. Kinematics are
+    impossible beyond ``max_speed_mps`` or ``max_accel_mps2``.
     """
 
     gate_sigma: float = 4.0
     gate_floor_m: float = 60.0
     track_sigma_m: float = 15.0
     inconsistent_fixes: int = 2
-    uncorroborated_s: float = 12.0
+    uncorroborated_s: float = 20.0
     coverage_fraction: float = 0.8
     corroborating: frozenset[SensorType] = frozenset({SensorType.RADAR})
     max_speed_mps: float = 60.0
@@ -84,13 +88,8 @@ class SpoofChecker:
     def __init__(self, site: Site, frame: LocalFrame, limits: SpoofLimits | None = None) -> None:
         self.limits = limits or SpoofLimits()
         self._frame = frame
-        watchers = [s for s in site.sensors
-                    if s.type in self.limits.corroborating and s.max_range_m is not None]
-        self._watch_ids = [s.id for s in watchers]
-        self._watch_enu = frame.geodetic_to_enu(
-            [s.lat for s in watchers], [s.lon for s in watchers], [s.alt_m for s in watchers]
-        ).reshape(-1, 3)
-        self._watch_range = np.array([float(s.max_range_m or 0.0) for s in watchers])
+        self._cover = RangingCover(site, frame, self.limits.corroborating,
+                                   self.limits.coverage_fraction)
         self._memory: dict[str, _Memory] = {}
 
     def check(self, t: float, track: TrackState, evidence: TrackEvidence) -> tuple[SpoofFlag, ...]:
@@ -103,7 +102,7 @@ class SpoofChecker:
         )
         if evidence.remote_id is not None or fixes:
             self._check_kinematics(memory, fixes)
-            if evidence.cooperative_only:
+            if not evidence.source_types & self.limits.corroborating:
                 self._check_corroboration(t, memory, track)
             elif evidence.source_types & NON_COOPERATIVE:
                 self._check_consistency(memory, fixes, track, evidence)
@@ -191,20 +190,15 @@ class SpoofChecker:
                             f"see the drone (gate {gate:.0f} m)")
 
     def _check_corroboration(self, t: float, memory: _Memory, track: TrackState) -> None:
-        if len(self._watch_ids) == 0:
-            return
-        claimed = self._frame.geodetic_to_enu(track.lat, track.lon, track.alt_m)
-        ranges = np.linalg.norm(self._watch_enu - claimed, axis=1)
-        inside = ranges <= self.limits.coverage_fraction * self._watch_range
-        if not np.any(inside):
+        hit = self._cover.nearest(track.lat, track.lon, track.alt_m)
+        if hit is None:
             memory.covered_since = None
             return
         if memory.covered_since is None:
             memory.covered_since = t
         waited = t - memory.covered_since
         if waited >= self.limits.uncorroborated_s:
-            nearest = int(np.argmin(np.where(inside, ranges, np.inf)))
             self._raise(memory, SpoofKind.UNCORROBORATED, t,
-                        f"Remote ID claims a position {ranges[nearest]:.0f} m from "
-                        f"{self._watch_ids[nearest]} (range {self._watch_range[nearest]:.0f} m) "
-                        f"but no sensor has seen it for {waited:.0f} s")
+                        f"Remote ID claims a position {hit.range_m:.0f} m from {hit.sensor} "
+                        f"(range {hit.reach_m / self.limits.coverage_fraction:.0f} m) "
+                        f"but no radar has seen it there for {waited:.0f} s")

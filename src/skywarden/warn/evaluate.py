@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 
 from skywarden.geo import LocalFrame
 from skywarden.identify import Identifier
-from skywarden.identify.classify import CLASSES, Classification
+from skywarden.identify.classify import CLASSES, CLUTTER, HYPOTHESES, Classification
 from skywarden.identify.identifier import ground_altitude
 from skywarden.metrics import TruthTable
 from skywarden.model import Alert, AlertState, Site, TargetClass, TrackState, TruthPoint
@@ -29,7 +29,9 @@ from skywarden.pipeline import Picture, Pipeline
 from skywarden.recording import Rejections, iter_reports, iter_truth, read_site
 
 MATCH_GATE_M = 50.0
-"""Furthest a track may be from a truth object and still be taken for it."""
+"""Furthest a track may be from a truth object and still be taken for it, or three
+times the track's own position uncertainty when that is larger (a track placed by
+bearings alone may be well off in range and still follow its object)."""
 LAUNCH_AGL_M = 20.0
 """A truth object first seen below this height above ground is taken to launch there."""
 
@@ -65,12 +67,14 @@ class Evaluation:
         return out
 
     def calibration_data(self) -> tuple[np.ndarray, np.ndarray]:
-        """Raw class scores ``(N, 3)`` and true class indices of the track lines that
-        follow a real object, for reliability tables and temperature fitting."""
-        matched = [(c.scores, CLASSES.index(k)) for c, k in self.scores if k is not None]
-        if not matched:
-            return np.empty((0, 3)), np.empty(0, dtype=np.int64)
-        return np.array([m[0] for m in matched]), np.array([m[1] for m in matched])
+        """Raw scores ``(N, 4)`` of every track line and the index of the truth
+        (:data:`~skywarden.identify.classify.CLASSES` order, then clutter for a track
+        that follows nothing), for reliability tables and temperature fitting."""
+        if not self.scores:
+            return np.empty((0, HYPOTHESES)), np.empty(0, dtype=np.int64)
+        scores = np.array([c.scores for c, _ in self.scores])
+        labels = np.array([CLUTTER if k is None else CLASSES.index(k) for _, k in self.scores])
+        return scores, labels
 
     def alert_tracks(self, opened_only: bool = True) -> list[tuple[Alert, str | None]]:
         """Each opening alert line with the truth object of its track."""
@@ -78,9 +82,14 @@ class Evaluation:
                 if not opened_only or a.state is AlertState.OPEN]
 
     def false_alerts(self) -> list[Alert]:
-        """Opened alerts whose track is not a drone (a bird, an aircraft or clutter)."""
+        """Opened alerts whose track is not a drone (a bird, an aircraft or clutter).
+        A spoofing alert is about a broadcast, not an object: it is false only when no
+        drone of the truth broadcasts that serial."""
+        serials = {t.remote_id for t in self.first_truth.values() if t.remote_id}
+        by_track = {s.track_id: s.remote_id for s in self.tracks}
         return [a for a, truth in self.alert_tracks()
-                if truth is None or self.kinds[truth] is not TargetClass.DRONE]
+                if not (a.rule == "spoofed_remote_id" and by_track.get(a.track_id) in serials)
+                and (truth is None or self.kinds[truth] is not TargetClass.DRONE)]
 
     def false_alerts_per_hour(self) -> float:
         """False alerts opened per hour of data."""
@@ -94,12 +103,13 @@ class Evaluation:
         return out
 
     def time_to_alert(self) -> dict[str, float]:
-        """Per drone: seconds from its first track to its first alert."""
+        """Per drone: seconds from its first track to its first alert (0 when a track
+        raised the alert before it was first matched to the drone)."""
         first = self.first_tracked()
         out: dict[str, float] = {}
         for alert, truth in self.alert_tracks():
             if truth is not None and truth in first and self.kinds[truth] is TargetClass.DRONE:
-                out.setdefault(truth, alert.t - first[truth])
+                out.setdefault(truth, max(alert.t - first[truth], 0.0))
         return out
 
     def warning_before_entry(self) -> dict[str, float]:
@@ -186,7 +196,8 @@ def _match(result: Evaluation, table: TruthTable, frame: LocalFrame, t: float,
     enu = frame.geodetic_to_enu([s.lat for s in tracks], [s.lon for s in tracks],
                                 [s.alt_m for s in tracks]).reshape(-1, 3)
     cost = np.linalg.norm(enu[:, None, :] - tpos[None, :, :], axis=2)
-    rows, cols = linear_sum_assignment(np.minimum(cost, 10 * MATCH_GATE_M))
+    gate = np.maximum(MATCH_GATE_M, 3.0 * np.array([s.pos_sigma_m for s in tracks]))
+    rows, cols = linear_sum_assignment(np.minimum(cost, 10 * gate[:, None]))
     for r, c in zip(rows, cols, strict=True):
-        if cost[r, c] <= MATCH_GATE_M:
+        if cost[r, c] <= gate[r]:
             result.matches[(t, tracks[r].track_id)] = ids[c]

@@ -14,7 +14,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from skywarden.identify import Identified
+from skywarden.identify import Identified, SpoofKind
 from skywarden.model import TargetClass
 from skywarden.warn.assets import AssetState
 from skywarden.warn.zones import ZoneMap
@@ -82,9 +82,12 @@ class Situation:
     open_keys: frozenset[AlertKey]
 
     def eligible(self, classes: frozenset[TargetClass]) -> list[int]:
-        """Rows of tracks of these classes that are not authorised."""
+        """Rows of tracks of these classes that are not authorised and whose position
+        is not a broadcast claim that no radar corroborates (that one raises the
+        spoofing alert alone: warning of where a spoofer says it is would mislead)."""
         return [i for i, item in enumerate(self.tracks)
-                if item.track.cls in classes and not item.authorised]
+                if item.track.cls in classes and not item.authorised
+                and not any(f.kind is SpoofKind.UNCORROBORATED for f in item.spoof)]
 
     def is_open(self, key: AlertKey) -> bool:
         """Whether an alert with this key was open before this update."""
