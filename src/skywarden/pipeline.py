@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from skywarden.identify import Identifier
-from skywarden.ingest.cooperative import CooperativeDecoder
 from skywarden.model import (
     AdsbReport,
     Alert,
@@ -27,7 +27,11 @@ from skywarden.model import (
     TrackState,
 )
 from skywarden.track.tracker import Tracker, TrackerConfig
-from skywarden.warn import Warner
+
+if TYPE_CHECKING:
+    from skywarden.identify import Identifier
+    from skywarden.ingest.cooperative import CooperativeDecoder
+    from skywarden.warn import Warner
 
 DEFAULT_LATENCY_S = 4.0
 """How long reports may trail the newest one and still be used on time."""
@@ -59,15 +63,40 @@ class Pipeline:
         self.period_s = period_s
         self.latency_s = latency_s
         self.tracker = Tracker(site, tracker_config)
-        self.identifier = Identifier(site)
-        self.warner = Warner(site)
-        self.decoder = CooperativeDecoder(site)
-        """Remote ID and ADS-B frames to position fixes; counts what it rejects."""
         self.clock = -math.inf
         """The newest measurement time seen: the data clock of arrivals."""
         self._earliest = math.inf
         """The oldest measurement time seen before the first picture: where pictures start."""
         self._next_instant: float | None = None
+
+    # The later stages are built on first use, so that a run with nothing to decode,
+    # identify or warn of (an empty recording) does not pay for importing them.
+
+    @cached_property
+    def decoder(self) -> CooperativeDecoder:
+        """Remote ID and ADS-B frames to position fixes; counts what it rejects."""
+        from skywarden.ingest.cooperative import CooperativeDecoder
+
+        return CooperativeDecoder(self.site)
+
+    @cached_property
+    def identifier(self) -> Identifier:
+        """Class, identity and dark flag of every track."""
+        from skywarden.identify import Identifier
+
+        return Identifier(self.site)
+
+    @cached_property
+    def warner(self) -> Warner:
+        """Zones, assets, rules and the alert lifecycle."""
+        from skywarden.warn import Warner
+
+        return Warner(self.site)
+
+    @property
+    def cooperative_rejected(self) -> int:
+        """Cooperative frames the decoder rejected (none when none came)."""
+        return self.decoder.rejections.total if "decoder" in self.__dict__ else 0
 
     def feed(self, report: Report) -> None:
         """Take one sensor report as it arrives."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -135,3 +137,21 @@ def test_a_real_dji_flight_is_tracked_as_one_track(shared_data: Path) -> None:
     assert result.false_tracks == 0
     assert result.id_switches == 0
     assert result.localisation / result.instants < 15.0
+
+
+def test_tracking_an_empty_recording_imports_no_later_stage(tmp_path: Path) -> None:
+    """Start-up stays fast: with nothing to track, neither the identification and
+    warning stages nor the assignment solver are imported."""
+    recording = tmp_path / "empty"
+    RecordingWriter(recording, site(*RADARS)).close()
+    code = (
+        "import sys\n"
+        "from skywarden.cli import app\n"
+        f"app(['track', {str(recording)!r}, '--out', {str(tmp_path / 'out')!r}],"
+        " standalone_mode=False)\n"
+        "heavy = ['skywarden.warn', 'skywarden.identify', 'scipy.optimize', 'scipy.spatial']\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -127,7 +127,7 @@ def _summary(pipeline: Pipeline, rejections: Rejections, lines: int, out: Path) 
     rows: list[list[object]] = [
         ["measurements used", stats.measurements],
         ["too late (after their instant was processed)", stats.too_late],
-        ["cooperative frames rejected", pipeline.decoder.rejections.total],
+        ["cooperative frames rejected", pipeline.cooperative_rejected],
         ["rejected lines", rejections.total],
         ["tracks started", stats.tracks_started],
         ["tracks confirmed", stats.tracks_confirmed],
