@@ -57,7 +57,7 @@ def swarm_dict(count: int = DEFAULT_SWARM) -> dict[str, Any]:
     base = _capital_dict()
     radar = {"type": "radar", "max_range_m": 6000, "pd": 0.9, "ref_range_m": 3000,
              "period_s": 1.0, "clutter_per_scan": 6.0, "ground_clutter_points": 30,
-             "ground_clutter_prob": 0.4, "mast_m": 10}
+             "ground_clutter_prob": 0.4, "mast_m": 20}
     return {
         "name": f"swarm-{count}",
         "description": f"{count} drones in formation, then dispersing, among birds and clutter.",
@@ -68,8 +68,8 @@ def swarm_dict(count: int = DEFAULT_SWARM) -> dict[str, Any]:
         "wind_mps": 6.0,
         "city": base["city"],
         "sensors": [
-            {"id": "radar-n", "at": [0, 1100], **radar},
-            {"id": "radar-s", "at": [-300, -1000], **radar},
+            {"id": "radar-n", "at": [-134, 1167], **radar},
+            {"id": "radar-s", "at": [-177, -1056], **radar},
             {"id": "radar-e", "at": [1500, 0], **radar},
             {"id": "eo-1", "type": "eo", "at": [-70, 60], "mast_m": 6, "max_range_m": 2500},
             {"id": "rf-1", "type": "rf", "at": [-600, 700], "max_range_m": 3500},
