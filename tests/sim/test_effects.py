@@ -166,3 +166,20 @@ def test_radar_plots_match_the_truth_seen_from_the_radar(tmp_path: Path) -> None
         assert abs((float(az) - report["az_deg"] + 180.0) % 360.0 - 180.0) < 2.5
         assert abs(float(el) - report["el_deg"]) < 4.0
         assert report["rr_mps"] > 1.0  # flying away from the radar
+
+
+def test_real_osm_buildings_hide_a_drone_from_one_camera(tmp_path: Path,
+                                                         shared_data: Path) -> None:
+    # Central Helsinki: a low drone over a street; one camera on the same street, the
+    # other behind a 39 m block (OpenStreetMap way 122595241).
+    city = {"file": str(shared_data / "city" / "helsinki.osm.pbf")}
+    clear = {**EO, "id": "eo-street", "at": [-150, -357, 5]}
+    behind = {**EO, "id": "eo-behind", "at": [-50, -357, 5]}
+    drone = {"id": "d", "model": "multirotor", "at": [-190, -357, 15], "jitter_mps2": 0.05,
+             "route": [{"hover_s": 60}]}
+    sc = scenario_from_dict({**scenario([clear, behind], [drone], city=city),
+                             "origin": {"lat": 60.1715, "lon": 24.944}, "ground_alt_m": 10.0})
+    assert len(sc.buildings) > 400
+    simulate(sc, tmp_path, seed=1, duration_s=30)
+    assert len(of_sensor(tmp_path, "eo-street")) > 40
+    assert of_sensor(tmp_path, "eo-behind") == []
