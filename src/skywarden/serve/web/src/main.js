@@ -12,7 +12,6 @@ const LABEL_LIMIT = 80;
 const CLASS_COLOUR = { drone: "#ffa94d", aircraft: "#74c0fc", bird: "#8ce99a", unknown: "#adb5bd" };
 const SEVERITY_COLOUR = { critical: "#ff2d55", high: "#ff453a", medium: "#ff922b", low: "#fab005", info: "#74c0fc" };
 const SEVERITY_RANK = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-const STATUS_COLOUR = { ok: "#40c057", silent: "#868e96", warning: "#fab005", error: "#ff453a", offline: "#c92a2a" };
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,6 +29,9 @@ const state = {
   mode: "live",
   socket: null,
   labels: new Map(),
+  sensorMarkers: new Map(),
+  zoneMarkers: new Map(),
+  convoyMarkers: new Map(),
   replay: { t0: 0, t1: 0, cache: [], cacheFrom: 0, cacheTo: 0, timer: null },
 };
 
@@ -132,17 +134,6 @@ function drawIcon(kind) {
   return g.getImageData(0, 0, size, size);
 }
 
-function sensorIcon() {
-  const size = 32;
-  const canvas = document.createElement("canvas");
-  canvas.width = size;
-  canvas.height = size;
-  const g = canvas.getContext("2d");
-  g.fillStyle = "#ffffff";
-  g.beginPath(); g.moveTo(16, 4); g.lineTo(28, 26); g.lineTo(4, 26); g.closePath(); g.fill();
-  return { width: size, height: size, data: g.getImageData(0, 0, size, size).data };
-}
-
 const emptyCollection = () => ({ type: "FeatureCollection", features: [] });
 
 function createMap(site) {
@@ -169,38 +160,37 @@ function createMap(site) {
 }
 
 function addLayers(map) {
-  for (const id of ["city", "zones", "routes", "sensors", "trails", "tracks", "launch", "selection"]) {
+  for (const id of ["city", "zones", "routes", "convoy", "trails", "tracks", "launch", "selection"]) {
     map.addSource(id, { type: "geojson", data: emptyCollection() });
   }
   for (const kind of ["drone", "aircraft", "bird", "unknown"]) map.addImage(`icon-${kind}`, drawIcon(kind), { pixelRatio: 2 });
-  map.addImage("sensor", sensorIcon(), { sdf: true, pixelRatio: 2 });
 
   map.addLayer({ id: "city-fill", type: "fill", source: "city", paint: {
     "fill-color": ["interpolate", ["linear"], ["coalesce", ["get", "height_m"], 10], 0, "#1a2a3a", 30, "#22384d", 80, "#2d4a64"],
     "fill-opacity": 0.95 } });
   map.addLayer({ id: "city-line", type: "line", source: "city", paint: { "line-color": "#34506b", "line-width": 0.6 } });
-  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff453a", "fill-opacity": 0.13 } });
+  map.addLayer({ id: "zones-fill", type: "fill", source: "zones", paint: { "fill-color": "#ff453a", "fill-opacity": 0.2 } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#ff6b5f", "line-width": 2, "line-dasharray": [3, 2] } });
   map.addLayer({ id: "routes-line", type: "line", source: "routes", paint: { "line-color": "#3bc9db", "line-width": 3, "line-opacity": 0.8, "line-dasharray": [2, 1.5] } });
   map.addLayer({ id: "launch-fill", type: "fill", source: "launch", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": "#e64980", "fill-opacity": 0.15 } });
   map.addLayer({ id: "launch-line", type: "line", source: "launch", paint: { "line-color": "#f783ac", "line-width": 1.5, "line-dasharray": [2, 2] } });
   map.addLayer({ id: "launch-point", type: "circle", source: "launch", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#f783ac" } });
-  map.addLayer({ id: "sensors", type: "symbol", source: "sensors", layout: { "icon-image": "sensor", "icon-size": 1, "icon-allow-overlap": true },
-    paint: { "icon-color": ["get", "colour"], "icon-halo-color": "#0b1520", "icon-halo-width": 1.5 } });
+  map.addLayer({ id: "convoy-fill", type: "fill", source: "convoy", paint: { "fill-color": "#3bc9db", "fill-opacity": 0.12 } });
+  map.addLayer({ id: "convoy-line", type: "line", source: "convoy", paint: { "line-color": "#3bc9db", "line-width": 1.5 } });
   map.addLayer({ id: "trails", type: "line", source: "trails", layout: { "line-cap": "round", "line-join": "round" },
     paint: { "line-color": ["get", "colour"], "line-width": 2, "line-opacity": 0.55 } });
   map.addLayer({ id: "track-threat", type: "circle", source: "tracks", filter: ["has", "threat"],
     paint: { "circle-radius": 17, "circle-color": ["get", "threat"], "circle-opacity": 0.28, "circle-stroke-color": ["get", "threat"], "circle-stroke-width": 1.5 } });
   map.addLayer({ id: "track-dark", type: "circle", source: "tracks", filter: ["==", ["get", "dark"], true],
-    paint: { "circle-radius": 13, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#ff2d55", "circle-stroke-width": 3 } });
+    paint: { "circle-radius": 14, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#ff2d55", "circle-stroke-width": 3.5 } });
   map.addLayer({ id: "track-spoof", type: "circle", source: "tracks", filter: ["==", ["get", "spoof"], true],
-    paint: { "circle-radius": 15, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#e64980", "circle-stroke-width": 3, "circle-stroke-opacity": 0.95 } });
+    paint: { "circle-radius": 22, "circle-color": "rgba(230,73,128,0.12)", "circle-stroke-color": "#f06595", "circle-stroke-width": 3, "circle-stroke-opacity": 0.95 } });
   map.addLayer({ id: "selection", type: "circle", source: "selection",
     paint: { "circle-radius": 20, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#ffffff", "circle-stroke-width": 2 } });
   map.addLayer({ id: "track-body", type: "circle", source: "tracks",
-    paint: { "circle-radius": 9, "circle-color": ["get", "colour"], "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 } });
+    paint: { "circle-radius": 10, "circle-color": ["get", "colour"], "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.2 } });
   map.addLayer({ id: "track-icon", type: "symbol", source: "tracks",
-    layout: { "icon-image": ["concat", "icon-", ["get", "cls"]], "icon-size": 0.62, "icon-rotate": ["get", "heading"],
+    layout: { "icon-image": ["concat", "icon-", ["get", "cls"]], "icon-size": 0.7, "icon-rotate": ["get", "heading"],
       "icon-rotation-alignment": "map", "icon-allow-overlap": true, "icon-ignore-placement": true } });
 
   map.on("click", "track-body", (event) => select(event.features[0].properties.track_id));
@@ -227,6 +217,14 @@ function isSpoof(trackId) {
   return false;
 }
 
+function isDark(track) {
+  if (track.dark) return true;
+  for (const alert of state.alerts.values()) {
+    if (alert.track_id === track.track_id && alert.state !== "closed" && alert.rule === "dark_drone") return true;
+  }
+  return false;
+}
+
 function trackColour(track, threat) {
   if (threat) return SEVERITY_COLOUR[threat.severity] || SEVERITY_COLOUR.high;
   return CLASS_COLOUR[track.class] || CLASS_COLOUR.unknown;
@@ -241,7 +239,7 @@ function drawPicture(map, tracks, trails) {
       cls: CLASS_COLOUR[track.class] ? track.class : "unknown",
       colour: trackColour(track, threat),
       heading: headingOf(track.vel_enu_mps),
-      dark: Boolean(track.dark),
+      dark: isDark(track),
       spoof: isSpoof(track.track_id),
     };
     if (threat) properties.threat = SEVERITY_COLOUR[threat.severity];
@@ -257,13 +255,14 @@ function drawPicture(map, tracks, trails) {
     })),
   });
   drawLabels(map, tracks, threats);
+  drawConvoys(map, state.mode === "live" ? Date.now() / 1000 : state.replay.at || Date.now() / 1000);
   drawSelection(map);
   drawCounters(tracks);
 }
 
 function drawLabels(map, tracks, threats) {
   const wanted = tracks
-    .filter((t) => threats.has(t.track_id) || t.dark || t.track_id === state.selected || t.class === "drone")
+    .filter((t) => threats.has(t.track_id) || isDark(t) || t.track_id === state.selected || t.class === "drone")
     .slice(0, LABEL_LIMIT);
   const keep = new Set(wanted.map((t) => t.track_id));
   for (const [id, marker] of state.labels) {
@@ -279,8 +278,9 @@ function drawLabels(map, tracks, threats) {
     }
     const element = marker.getElement();
     element.classList.toggle("threat", threats.has(track.track_id));
-    const identity = track.remote_id || track.icao || (track.dark ? "DARK" : "");
-    element.textContent = `${track.track_id} ${Math.round(track.alt_m)} m${identity ? ` ${identity}` : ""}`;
+    const identity = track.remote_id || track.icao || (isDark(track) ? "DARK" : "");
+    const spoof = isSpoof(track.track_id) ? " SPOOF?" : "";
+    element.textContent = `${track.track_id} ${Math.round(track.alt_m)} m${identity ? ` ${identity}` : ""}${spoof}`;
     marker.setLngLat([track.lon, track.lat]);
   }
 }
@@ -288,7 +288,7 @@ function drawLabels(map, tracks, threats) {
 function drawCounters(tracks) {
   $("count-tracks").textContent = tracks.length;
   $("count-drones").textContent = tracks.filter((t) => t.class === "drone").length;
-  $("count-dark").textContent = tracks.filter((t) => t.dark).length;
+  $("count-dark").textContent = tracks.filter(isDark).length;
   $("count-alerts").textContent = [...state.alerts.values()].filter((a) => a.state !== "closed").length;
 }
 
@@ -433,6 +433,8 @@ async function acknowledge(alertId, button) {
 
 // --- sensors, zones, site -------------------------------------------------------------
 
+const SENSOR_ABBREVIATION = { radar: "RAD", rf: "RF", acoustic: "AC", eo: "EO", remoteid: "RID", adsb: "ADS" };
+
 function drawSensors(map) {
   const list = $("sensors");
   list.replaceChildren(...state.sensors.map((s) => {
@@ -453,14 +455,26 @@ function drawSensors(map) {
     item.title = s.detail || "";
     return item;
   }));
-  map.getSource("sensors").setData({
-    type: "FeatureCollection",
-    features: state.sensors.filter((s) => s.lat !== null).map((s) => ({
-      type: "Feature",
-      geometry: { type: "Point", coordinates: [s.lon, s.lat] },
-      properties: { id: s.id, colour: STATUS_COLOUR[s.status] || STATUS_COLOUR.silent },
-    })),
-  });
+  const placed = new Set();
+  for (const s of state.sensors) {
+    if (s.lat === null) continue;
+    placed.add(s.id);
+    let marker = state.sensorMarkers.get(s.id);
+    if (!marker) {
+      const element = document.createElement("div");
+      element.append(document.createElement("span"));
+      marker = new maplibregl.Marker({ element, anchor: "center" }).setLngLat([s.lon, s.lat]).addTo(map);
+      state.sensorMarkers.set(s.id, marker);
+    }
+    const badge = marker.getElement().firstChild;
+    badge.className = `sensor-marker status-border-${s.status}`;
+    badge.textContent = SENSOR_ABBREVIATION[s.type] || "SEN";
+    badge.title = `${s.id} (${s.type}): ${s.status}, ${s.report_rate_hz.toFixed(1)} reports/s`;
+    marker.setLngLat([s.lon, s.lat]);
+  }
+  for (const [id, marker] of state.sensorMarkers) {
+    if (!placed.has(id)) { marker.remove(); state.sensorMarkers.delete(id); }
+  }
 }
 
 function drawZones(map) {
@@ -472,6 +486,50 @@ function drawZones(map) {
       properties: { id: z.id, name: z.name },
     })),
   });
+  for (const marker of state.zoneMarkers.values()) marker.remove();
+  state.zoneMarkers.clear();
+  for (const z of state.zones.values()) {
+    const lon = z.polygon.reduce((sum, p) => sum + p[0], 0) / z.polygon.length;
+    const lat = Math.max(...z.polygon.map((p) => p[1]));
+    const element = document.createElement("div");
+    element.className = "zone-label";
+    element.textContent = `${z.name} · ${Math.round(z.ceiling_m)} m`;
+    state.zoneMarkers.set(z.id, new maplibregl.Marker({ element, anchor: "bottom" }).setLngLat([lon, lat]).addTo(map));
+  }
+}
+
+// Where a timetabled asset (a convoy) is at time t: along its route at its speed.
+function assetPosition(asset, t) {
+  if (asset.speed_mps == null || asset.start_t == null || asset.route.length < 2) return asset.route[0];
+  let left = Math.max(0, (t - asset.start_t) * asset.speed_mps);
+  for (let i = 1; i < asset.route.length; i += 1) {
+    const [lon0, lat0] = asset.route[i - 1];
+    const [lon1, lat1] = asset.route[i];
+    const dx = (lon1 - lon0) * 111320 * Math.cos((lat0 * Math.PI) / 180);
+    const dy = (lat1 - lat0) * 111320;
+    const length = Math.hypot(dx, dy);
+    if (left <= length) return [lon0 + ((lon1 - lon0) * left) / length, lat0 + ((lat1 - lat0) * left) / length];
+    left -= length;
+  }
+  return asset.route[asset.route.length - 1];
+}
+
+function drawConvoys(map, t) {
+  const features = [];
+  for (const asset of state.site.assets) {
+    const [lon, lat] = assetPosition(asset, t);
+    features.push({ type: "Feature", geometry: circlePolygon(lat, lon, asset.radius_m), properties: { id: asset.id } });
+    let marker = state.convoyMarkers.get(asset.id);
+    if (!marker) {
+      const element = document.createElement("div");
+      element.className = "convoy-marker";
+      element.textContent = asset.name;
+      marker = new maplibregl.Marker({ element, anchor: "center" }).setLngLat([lon, lat]).addTo(map);
+      state.convoyMarkers.set(asset.id, marker);
+    }
+    marker.setLngLat([lon, lat]);
+  }
+  map.getSource("convoy").setData({ type: "FeatureCollection", features });
 }
 
 function drawRoutes(map, site) {
@@ -504,6 +562,8 @@ function remember(track) {
 function onMessage(message) {
   if (message.type === "snapshot") {
     state.tracks.clear();
+    const seeded = state.trails;
+    state.trails = new Map([...seeded].filter(([id]) => message.tracks.some((t) => t.track_id === id)));
     for (const track of message.tracks) remember(track);
     state.alerts = new Map(message.alerts.map((a) => [a.alert_id, a]));
     state.sensors = message.sensors;
@@ -571,6 +631,7 @@ async function replayAt(t) {
     trails.set(s.track_id, trail);
   }
   const shown = [...latest.values()].filter((s) => s.t >= t - 1.5);
+  r.at = t;
   r.shown = shown;
   r.trails = trails;
   drawPicture(state.map, shown, trails);
@@ -643,7 +704,19 @@ async function start() {
   drawZones(map);
   drawRoutes(map, state.site);
   fitSite(map, state.site);
+  await seedTrails();
   connect();
+}
+
+// Trails start from the stored history, so that a reload keeps the recent paths.
+async function seedTrails() {
+  const now = Date.now() / 1000;
+  const history = await api(`/api/history?t0=${now - TRAIL_POINTS}&t1=${now}`);
+  for (const s of history.tracks) {
+    const trail = state.trails.get(s.track_id) || [];
+    trail.push([s.lon, s.lat]);
+    state.trails.set(s.track_id, trail);
+  }
 }
 
 setInterval(() => { $("clock").textContent = new Date().toISOString().slice(11, 19) + "Z"; }, 500);
