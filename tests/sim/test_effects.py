@@ -183,3 +183,13 @@ def test_real_osm_buildings_hide_a_drone_from_one_camera(tmp_path: Path,
     simulate(sc, tmp_path, seed=1, duration_s=30)
     assert len(of_sensor(tmp_path, "eo-street")) > 40
     assert of_sensor(tmp_path, "eo-behind") == []
+
+
+def test_acoustic_reports_in_wind_carry_their_wider_sigma(tmp_path: Path) -> None:
+    mic = {"id": "mic", "type": "acoustic", "at": [0, 0, 5], "max_range_m": 400,
+           "sigma": {"az_deg": 4.0, "el_deg": 6.0}}
+    drone = {"id": "d", "model": "multirotor", "at": [0, 150, 40], "route": [{"hover_s": 60}]}
+    simulate(scenario_from_dict(scenario([mic], [drone], wind_mps=5.0)), tmp_path, seed=1)
+    reports = of_sensor(tmp_path, "mic")
+    assert reports
+    assert all(r["sigma"] == {"az_deg": 6.0, "el_deg": 9.0} for r in reports)

@@ -475,12 +475,17 @@ class AcousticSim(_LookSim):
         rr = range_rate(rel, vel)
         heard = self.f0[index] * SPEED_OF_SOUND_MPS / (SPEED_OF_SOUND_MPS + rr)
         f0 = heard * (1.0 + self.rng.normal(0.0, 0.01, len(t)))
-        return Batch(t[hit], {
+        columns: dict[str, Column] = {
             "az_deg": np.mod(self.noisy(az, "az_deg"), 360.0)[hit],
             "el_deg": np.clip(self.noisy(el, "el_deg"), -90.0, 90.0)[hit],
             "f0_hz": np.abs(f0)[hit],
             "snr_db": snr[hit],
-        })
+        }
+        if wind > 0.0:
+            # Wind widens the bearings: each report says so, overriding the site's sigma.
+            widened = {name: round(sigma(sensor, name, wind), 3) for name in ("az_deg", "el_deg")}
+            columns["sigma"] = [widened] * int(hit.sum())
+        return Batch(t[hit], columns)
 
 
 _CONFUSED = {TargetClass.DRONE: TargetClass.BIRD, TargetClass.BIRD: TargetClass.DRONE,
