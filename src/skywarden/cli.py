@@ -14,6 +14,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("plan", "skywarden.commands.plan:plan"),
     ("serve", "skywarden.commands.serve:serve"),
     ("decode", "skywarden.commands.decode:decode"),
+    ("demo", "skywarden.commands.demo:demo"),
 )
 """Sub-command name and the ``module:function`` that implements it."""
 
