@@ -126,8 +126,8 @@ def test_websocket_streams_moving_tracks_and_alerts(site_file: Path, tmp_path: P
                     break
 
 
-def test_restart_loses_no_alert_and_no_acknowledgement(site_file: Path, tmp_path: Path) -> None:
-    db_url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+def test_restart_loses_no_alert_and_no_acknowledgement(site_file: Path, store_url: str) -> None:
+    db_url = store_url
     with live_service(site_file, db_url) as live:
         _wait_for(live, "/api/alerts?state=open", ADMIN_TOKEN, lambda alerts: len(alerts) == 1)
         httpx.post(live.url + "/api/alerts/R1-A1/ack", headers=_bearer(ADMIN_TOKEN),
@@ -143,5 +143,6 @@ def test_restart_loses_no_alert_and_no_acknowledgement(site_file: Path, tmp_path
         stored = httpx.get(live.url + "/api/tracks/T1", headers=_bearer(ADMIN_TOKEN)).json()
         assert stored["live"] is False
         assert len(stored["history"]) >= len(track["history"])  # type: ignore[index]
+        assert stored["history"][0] == track["history"][0]  # type: ignore[index]
         audit = httpx.get(live.url + "/api/audit", headers=_bearer(ADMIN_TOKEN)).json()
         assert audit[0]["action"] == "acknowledge" and audit[0]["target"] == "R1-A1"

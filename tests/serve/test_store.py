@@ -71,8 +71,14 @@ def test_history_health_raw_reports_zones_and_tokens(store_url: str) -> None:
     history = store.track_history("T1")
     assert [h["t"] for h in history] == [100.0, 101.0, 102.0, 103.0, 104.0]
     assert store.track_history("T1", limit=2)[-1]["lat"] == pytest.approx(33.3004)
+    # After a restart, "T1" names a new track: its history does not mix with the old.
+    later = store.start_run(2000.0)
+    store.save_tracks(later, [{"t": 2001.0, "track_id": "T1", "lat": 1.0, "lon": 2.0,
+                               "alt_m": 3.0}])
+    assert [h["t"] for h in store.track_history("T1")] == [2001.0]
+    assert [h["t"] for h in store.track_history("T2")][-1] == 104.0
     assert len(store.tracks_between(101.0, 102.0)) == 4
-    assert store.history_span() == (100.0, 104.0)
+    assert store.history_span() == (100.0, 2001.0)
     assert store.sensor_health() == [{"id": "radar-n", "status": "silent"}]
     raw = store.raw_reports(100.0, 101.0)
     assert raw[0]["source"] == "replay" and raw[0]["report"]["sensor"] == "radar-n"

@@ -192,10 +192,13 @@ class Store:
             )
 
     def track_history(self, track_id: str, limit: int = 600) -> list[dict[str, Any]]:
-        """The latest ``limit`` states of a track, oldest first."""
+        """The latest ``limit`` states of a track, oldest first. Track ids start over
+        when the service restarts, so this is the track of the latest run that had one
+        by that id."""
         rows = self._query(
-            "SELECT data FROM track_states WHERE track_id = ? ORDER BY t DESC LIMIT ?",
-            (track_id, limit),
+            "SELECT data FROM track_states WHERE track_id = ? AND run_id = (SELECT MAX(run_id)"
+            " FROM track_states WHERE track_id = ?) ORDER BY t DESC LIMIT ?",
+            (track_id, track_id, limit),
         )
         return [_loads(r[0]) for r in reversed(rows)]
 
