@@ -44,7 +44,10 @@ def _radar_scans(the_site, paths, rng, duration, **kwargs):  # type: ignore[no-u
 def test_one_drone_is_tracked_with_one_id_from_two_radars() -> None:
     rng = np.random.default_rng(3)
     the_site = site(*RADARS)
-    drone = path_from_waypoints("d1", [(25.0, (9.0, 2.0, 0.5)), (25.0, (2.0, -8.0, 0.0))],
+    # Straight, then a turn of 90 degrees over six seconds, then straight again.
+    turn = [(1.0, (9.0 * np.cos(a), 9.0 * np.sin(a), 0.0))
+            for a in np.radians(np.linspace(15.0, -90.0, 6))]
+    drone = path_from_waypoints("d1", [(22.0, (9.0, 2.0, 0.5)), *turn, (22.0, (0.0, -9.0, 0.0))],
                                 (700.0, 900.0, 120.0))
     pictures = run(the_site, arrival_order(_radar_scans(the_site, [drone], rng, 50.0), rng, 1.0))
     result = score(pictures, [drone], LocalFrame(*the_site.origin))

@@ -252,8 +252,10 @@ class Triangulator:
         z2 = b.origin[None, :, 2] + s2 * b.tan_el[None, :]
         # Height spread of each line at the crossing (elevation noise), and of the
         # crossing point itself (azimuth noise moves it along the other line).
-        sz1 = s1 * a.sigma_el[:, None] / a.cos_el[:, None] ** 2
-        sz2 = s2 * b.sigma_el[None, :] / b.cos_el[None, :] ** 2
+        el_sigma_a = np.where(a.has_el, a.sigma_el, 0.0)
+        el_sigma_b = np.where(b.has_el, b.sigma_el, 0.0)
+        sz1 = s1 * el_sigma_a[:, None] / a.cos_el[:, None] ** 2
+        sz2 = s2 * el_sigma_b[None, :] / b.cos_el[None, :] ** 2
         both = a.has_el[:, None] & b.has_el[None, :]
         mismatch = np.where(both, np.abs(z1 - z2), 0.0)
         spread = np.sqrt(

@@ -98,6 +98,12 @@ class TrackerConfig:
     coast_max_s: float = 12.0
     coast_per_hit_s: float = 0.2
     """Each update earns a confirmed track this much more coasting, up to the maximum."""
+    nis_memory: float = 0.2
+    """Weight of the newest update in a track's running normalised innovation."""
+    max_recent_nis: float = 3.0
+    """A confirmed track whose running normalised innovation climbs above this no
+    longer fits its measurements (a persistent clutter return, two targets crossing
+    that it cannot follow) and is deleted."""
     gate_accel_mps2: float = 5.0
     """Acceleration allowed for in gates, above the filter's own process noise, so that
     a hovering drone that sets off (its Doppler jumps) is still gated to its track."""
@@ -138,6 +144,13 @@ class TrackInfo:
     operator_lat: float | None = None
     operator_lon: float | None = None
     fixes: deque[PositionFix] = field(default_factory=deque)
+    doppler: dict[str, list[float]] = field(default_factory=dict)
+    """Per radar: [sum of range rates, sum of their sizes] of the plots absorbed."""
+
+    def doppler_steady(self, max_bias: float) -> bool:
+        """Whether every radar that saw the track kept seeing its range rate with one
+        sign (a fixed return leaking through the MTI swings both ways)."""
+        return all(abs(total) >= max_bias * size for total, size in self.doppler.values())
 
     def absorb(self, item: Measurable, sensor_type: SensorType, t: float) -> None:
         """Record what one associated measurement says about the target."""
@@ -162,9 +175,14 @@ class TrackInfo:
         elif isinstance(item, AcousticReport):
             if item.f0_hz is not None:
                 self.f0_hz = item.f0_hz
-        elif isinstance(item, RadarReport) and item.rcs_dbsm is not None:
-            self.rcs_sum += item.rcs_dbsm
-            self.rcs_count += 1
+        elif isinstance(item, RadarReport):
+            if item.rcs_dbsm is not None:
+                self.rcs_sum += item.rcs_dbsm
+                self.rcs_count += 1
+            if item.rr_mps is not None:
+                sums = self.doppler.setdefault(item.sensor, [0.0, 0.0])
+                sums[0] += item.rr_mps
+                sums[1] += abs(item.rr_mps)
 
 
 @dataclass
@@ -197,10 +215,11 @@ class _Store:
         self.last_update = np.zeros(capacity)
         self.hits = np.zeros(capacity, dtype=np.int64)
         self.nis_sum = np.zeros(capacity)
+        self.nis_recent = np.zeros(capacity)
         self.status = np.zeros(capacity, dtype=np.int8)
 
     _ARRAYS = ("xm", "pm", "mu", "x", "p", "t", "born", "last_update", "hits", "nis_sum",
-               "status")
+               "nis_recent", "status")
 
     def grow(self, extra: int) -> None:
         need = self.n + extra
@@ -415,7 +434,13 @@ class Tracker:
             # catch stray bearings, which must not keep a dead track alive.
             s.last_update[at] = np.maximum(s.last_update[at], t_meas)
             s.hits[at] += 1
-            s.nis_sum[at] += np.sum(c * d2.reshape(k, N_MODELS), axis=1) / batch.dim
+            nis = np.sum(c * d2.reshape(k, N_MODELS), axis=1) / batch.dim
+            s.nis_sum[at] += nis
+            w = self.config.nis_memory
+            s.nis_recent[at] = np.where(s.hits[at] <= 2, nis, (1 - w) * s.nis_recent[at] + w * nis)
+        sensor_type = self._sensor_type(batch)
+        for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
+            self.info[i].absorb(batch.items[m], sensor_type, tm)
         cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
@@ -424,11 +449,10 @@ class Tracker:
             & (s.nis_sum[at] <= cfg.confirm_max_nis * (s.hits[at] - 1))
         )
         if confirm.any():
-            s.status[at[confirm]] = Status.CONFIRMED
-            self.stats.tracks_confirmed += int(confirm.sum())
-        sensor_type = self._sensor_type(batch)
-        for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
-            self.info[i].absorb(batch.items[m], sensor_type, tm)
+            rows = [i for i in at[confirm].tolist()
+                    if self.info[i].doppler_steady(cfg.clutter.max_doppler_bias)]
+            s.status[rows] = Status.CONFIRMED
+            self.stats.tracks_confirmed += len(rows)
 
     def _sensor_type(self, batch: MeasurementBatch) -> SensorType:
         first = batch.items[0]
@@ -473,6 +497,7 @@ class Tracker:
         s.t[rows] = s.born[rows] = s.last_update[rows] = t
         s.hits[rows] = 1
         s.nis_sum[rows] = 0.0
+        s.nis_recent[rows] = 1.0
         s.status[rows] = Status.TENTATIVE
         s.n += k
         sensor_type = self._sensor_type(batch)
@@ -503,7 +528,8 @@ class Tracker:
         keep = np.where(
             tentative,
             age <= cfg.confirm_window_s,
-            (silent <= coast_limit) & (pos_sigma <= cfg.max_position_sigma_m),
+            (silent <= coast_limit) & (pos_sigma <= cfg.max_position_sigma_m)
+            & (s.nis_recent[:n] <= cfg.max_recent_nis),
         )
         keep &= ~self._duplicates(t)
         if not keep.all():
