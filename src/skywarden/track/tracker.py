@@ -455,28 +455,24 @@ class Tracker:
             self.stats.tracks_confirmed += len(rows)
 
     def _sensor_type(self, batch: MeasurementBatch) -> SensorType:
-        first = batch.items[0]
-        if isinstance(first, PositionFix):
-            return SensorType(first.source.value) if first.source.value in (
-                SensorType.REMOTEID.value, SensorType.ADSB.value
-            ) else self.sensor_types.get(first.sensor, SensorType.RADAR)
+        """The type of the site sensor a batch came from (fixes: the receiver's)."""
         return self.sensor_types[batch.sensor_id]
 
     def _initiate(self, batch: MeasurementBatch, index: IntArray) -> None:
         cfg = self.config.init
         if batch.kind is Kind.RADAR:
             x, p = initiate.from_radar(batch, index, cfg)
-            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index], batch)
+            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index])
         elif batch.kind is Kind.POSITION:
             x, p = initiate.from_fix(batch, index, cfg)
-            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index], batch)
+            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index])
         else:
             rays = initiate.Rays.of_batch(batch, index)
             found = self.triangulator.add(rays, float(batch.t.max()))
             if found:
                 x, p = initiate.from_triangulation(found, cfg)
                 times = np.array([f.t for f in found])
-                self._start(x, p, times, [list(f.items) for f in found], batch)
+                self._start(x, p, times, [list(f.items) for f in found])
 
     def _start(
         self,
@@ -484,7 +480,6 @@ class Tracker:
         p: FloatArray,
         t: FloatArray,
         items: list[list[Measurable]],
-        batch: MeasurementBatch,
     ) -> None:
         k = x.shape[0]
         s = self.store
@@ -500,14 +495,12 @@ class Tracker:
         s.nis_recent[rows] = 1.0
         s.status[rows] = Status.TENTATIVE
         s.n += k
-        sensor_type = self._sensor_type(batch)
         for row_items, born in zip(items, t.tolist(), strict=True):
             info = TrackInfo(track_id=f"T{next(self._ids)}", first_t=born)
             info.history = deque(maxlen=self.config.history_rows)
             info.fixes = deque(maxlen=self.config.fixes_kept)
             for item in row_items:
-                item_type = self.sensor_types.get(item.sensor, sensor_type)
-                info.absorb(item, item_type, born)
+                info.absorb(item, self.sensor_types[item.sensor], born)
             self.info.append(info)
         self.stats.tracks_started += k
 
