@@ -6,7 +6,10 @@ client in the main thread receives the pictures. For every report the figure is 
 from its arrival at the runtime to the reception, by the client, of the first picture
 whose instant covers it (the picture the report first updates its track in). Beside it,
 in the same run: the runtime's own arrival-to-broadcast latency (before the socket), the
-time the pipeline takes to advance one period, and the deepest the ingest queue got.
+time the pipeline takes to advance one period, the deepest the ingest queue got, and
+how many reports the tracker dropped for arriving after their instant was processed;
+each at two picture lags (``--lag``): 0 s (freshest picture) and 1 s (the default,
+which waits for late reports).
 
 Run: ``.venv/bin/python bench/serve_latency.py [--duration 60] [--scenario capital]``
 (both ``capital`` and ``swarm-500`` by default).
@@ -112,14 +115,15 @@ async def _listen(url: str, log: ArrivalLog, runtime: Runtime, seconds: float) -
     return latencies
 
 
-def measure(scenario: str, duration: float) -> dict[str, float]:
+def measure(scenario: str, duration: float, lag_s: float) -> dict[str, float]:
     """Replay ``scenario`` for ``duration`` seconds and measure the latencies."""
     with tempfile.TemporaryDirectory(prefix="skywarden-bench-") as scratch:
         recording = _simulate(scenario, Path(scratch) / "rec", duration)
         port = _free_port()
         config = ServiceConfig(site_file=recording, http=("127.0.0.1", port), sapient=None,
                                db_url=f"sqlite:///{Path(scratch) / 'bench.db'}",
-                               replay=recording, admin_token=TOKEN, web_dir=None)
+                               replay=recording, admin_token=TOKEN, web_dir=None,
+                               lag_s=lag_s)
         log = ArrivalLog()
         ready: Future[Service] = Future()
         done = threading.Event()
@@ -133,6 +137,8 @@ def measure(scenario: str, duration: float) -> dict[str, float]:
             ticks = [s.value for m in service.runtime.metrics.tick_seconds.collect()
                      for s in m.samples if s.name.endswith("_sum") or s.name.endswith("_count")]
             tracks = len(service.runtime.tracks)
+            tracker = getattr(service.runtime.pipeline, "tracker", None)
+            too_late = tracker.stats.too_late if tracker is not None else float("nan")
         finally:
             done.set()
             thread.join(60)
@@ -147,6 +153,7 @@ def measure(scenario: str, duration: float) -> dict[str, float]:
         "advance_mean_s": ticks[1] / ticks[0] if ticks and ticks[0] else float("nan"),
         "queue_max": float(log.queue_max),
         "tracks_at_end": float(tracks),
+        "too_late": float(too_late),
     }
 
 
@@ -154,18 +161,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", action="append", help="capital, swarm-500, ...")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds replayed")
+    parser.add_argument("--lag", type=float, action="append",
+                        help="picture lag(s) to compare (default 0 and 1 s)")
     args = parser.parse_args()
     print(f"cpu: {os.cpu_count()} cores, python {sys.version.split()[0]}")
-    header = (f"{'scenario':<10} {'reports':>8} {'ws median':>10} {'ws p99':>8} "
+    header = (f"{'scenario':<10} {'lag':>4} {'reports':>8} {'ws median':>10} {'ws p99':>8} "
               f"{'runtime median':>15} {'runtime p99':>12} {'advance mean':>13} "
-              f"{'queue max':>10} {'tracks':>7}")
+              f"{'queue max':>10} {'too late':>9} {'tracks':>7}")
     print(header)
     for scenario in args.scenario or ["capital", "swarm-500"]:
-        r = measure(scenario, args.duration)
-        print(f"{scenario:<10} {r['reports']:>8.0f} {r['ws_median_s']:>9.3f}s "
-              f"{r['ws_p99_s']:>7.3f}s {r['internal_median_s']:>14.3f}s "
-              f"{r['internal_p99_s']:>11.3f}s {r['advance_mean_s']:>12.3f}s "
-              f"{r['queue_max']:>10.0f} {r['tracks_at_end']:>7.0f}")
+        for lag in args.lag or [0.0, 1.0]:
+            r = measure(scenario, args.duration, lag)
+            print(f"{scenario:<10} {lag:>3.1f}s {r['reports']:>8.0f} {r['ws_median_s']:>9.3f}s "
+                  f"{r['ws_p99_s']:>7.3f}s {r['internal_median_s']:>14.3f}s "
+                  f"{r['internal_p99_s']:>11.3f}s {r['advance_mean_s']:>12.3f}s "
+                  f"{r['queue_max']:>10.0f} {r['too_late']:>9.0f} {r['tracks_at_end']:>7.0f}")
 
 
 if __name__ == "__main__":

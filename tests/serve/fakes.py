@@ -39,6 +39,7 @@ class EchoPipeline:
     positions: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
     alert_open: bool = False
     track_ids: dict[str, str] = field(default_factory=dict)
+    instants: list[float] = field(default_factory=list)
 
     def _track_id(self, key: str) -> str:
         return self.track_ids.setdefault(key, f"T{len(self.track_ids) + 1}")
@@ -56,6 +57,7 @@ class EchoPipeline:
         self.positions[fix.object_id or fix.sensor] = (fix.t, fix.lat, fix.lon, fix.alt_m)
 
     def advance(self, t: float) -> Picture:
+        self.instants.append(t)
         tracks = [
             TrackState(t=t, track_id=self._track_id(key), lat=lat, lon=lon, alt_m=alt,
                        vel_enu_mps=(1.0, 0.0, 0.0), pos_sigma_m=5.0, cls=TargetClass.DRONE,

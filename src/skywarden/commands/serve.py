@@ -39,6 +39,10 @@ def serve(
         str | None, typer.Option(help="Raster tile URL template ({z}/{x}/{y}) for the map.")
     ] = None,
     period: Annotated[float, typer.Option(help="Seconds between two pictures.")] = 1.0,
+    lag: Annotated[
+        float, typer.Option(help="Seconds the picture trails real time, so that reports "
+                            "arriving that late still count.")
+    ] = 1.0,
 ) -> None:
     """Run the live service: SAPIENT and ADS-B ingest, tracking, alerts, API and map."""
     import asyncio
@@ -51,10 +55,12 @@ def serve(
 
     if speed <= 0.0:
         raise typer.BadParameter("--speed must be positive")
+    if lag < 0.0 or period <= 0.0:
+        raise typer.BadParameter("--lag must not be negative and --period must be positive")
     config = ServiceConfig(
         site_file=site, http=_address(http) or ("127.0.0.1", 8080), sapient=_address(sapient),
         db_url=db, replay=replay, speed=speed, loop=loop, beast=_address(beast),
-        sbs=_address(sbs), tile_url=tile_url, period_s=period,
+        sbs=_address(sbs), tile_url=tile_url, period_s=period, lag_s=lag,
     )
 
     async def run() -> None:

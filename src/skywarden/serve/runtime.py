@@ -125,6 +125,9 @@ class Runtime:
     pipeline: PicturePipeline
     store: Store
     period_s: float = 1.0
+    lag_s: float = 0.0
+    """How far the picture trails the clock, so that reports arriving that late still
+    count (the tracker drops a report older than the instant it already processed)."""
     queue_size: int = 20_000
     clock: Callable[[], float] = time.time
     log_raw_reports: bool = True
@@ -235,7 +238,8 @@ class Runtime:
         while True:
             await asyncio.sleep(max(0.0, next_t - self.clock()))
             try:
-                tick = await loop.run_in_executor(self._pipeline_thread, self._advance, next_t)
+                tick = await loop.run_in_executor(self._pipeline_thread, self._advance,
+                                                  next_t - self.lag_s)
                 await self._publish(tick)
             except Exception:
                 log.exception("picture at t=%.1f failed; the service goes on", next_t)

@@ -74,6 +74,7 @@ class ServiceConfig:
     sbs: Address | None = None
     tile_url: str | None = None
     period_s: float = 1.0
+    lag_s: float = 1.0
     web_dir: Path | None = WEB_DIR
     admin_token: str | None = field(default_factory=lambda: os.environ.get(ADMIN_TOKEN_ENV))
 
@@ -113,7 +114,7 @@ class Service:
             self.city_file = None
         self.store = open_store(config.db_url)
         self.runtime = Runtime(self.site, make_pipeline(self.site, config.period_s),
-                               self.store, period_s=config.period_s)
+                               self.store, period_s=config.period_s, lag_s=config.lag_s)
         self.auth = Authenticator(self.store, config.admin_token)
         self.sapient = SapientServer(self.runtime)
         self.app = create_app(self.runtime, self.auth, web_dir=config.web_dir,
