@@ -28,8 +28,8 @@ import shapely
 
 from skywarden.geo import LocalFrame
 from skywarden.identify import Classification, Identified
-from skywarden.identify.calibration import fit_temperature, negative_log_likelihood, reliability
-from skywarden.identify.classify import CLASSES
+from skywarden.identify.calibration import fit_temperature, reliability
+from skywarden.identify.classify import CLASSES, CLUTTER, ClassModel
 from skywarden.model import Site, TargetClass, TrackEvidence, TrackState
 from skywarden.sim.run import simulate
 from skywarden.sim.scenario import read_scenario
@@ -63,15 +63,27 @@ def scenario_measures(name: str, seed: int, duration: float) -> Evaluation:
         if row:
             print(f"| {true_cls.value} | " + " | ".join(str(row[c]) for c in order) + " |")
     scores, labels = ev.calibration_data()
-    if len(labels):
-        probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+    real = labels != CLUTTER
+    if real.any():
+        model = ClassModel()
+        logits = scores[real] / model.temperature
+        probs = np.exp(logits - logits.max(axis=1, keepdims=True))
         probs /= probs.sum(axis=1, keepdims=True)
-        _, ece = reliability(probs.max(axis=1), probs.argmax(axis=1) == labels)
-        fitted = fit_temperature(scores, labels)
-        print(f"\nCalibration on {len(labels)} matched track lines: ECE {ece:.3f}, "
-              f"NLL {negative_log_likelihood(scores, labels, 1.0):.3f} at T=1; "
-              f"fitted T {fitted:.2f} would give NLL "
-              f"{negative_log_likelihood(scores, labels, fitted):.3f}")
+        best, conf = probs[:, :CLUTTER].argmax(axis=1), probs[:, :CLUTTER].max(axis=1)
+        reported = conf >= model.decide_min
+        right = best[reported] == labels[real][reported]
+        _, ece = reliability(conf[reported], right)
+        print(f"\nOn the {int(real.sum())} track lines that follow a real object: "
+              f"{reported.mean():.1%} given a class, {right.mean():.1%} of those right, "
+              f"ECE {ece:.3f} at T={model.temperature}; temperature fitted here "
+              f"{fit_temperature(scores[real], labels[real]):.2f}")
+        ghosts = ev.confusion().get(TargetClass.UNKNOWN)
+        if ghosts:
+            total = sum(ghosts.values())
+            print(f"Track lines that follow no object (clutter, ghosts, badly placed "
+                  f"tracks): {total}, reported drone {ghosts[TargetClass.DRONE] / total:.0%}, "
+                  f"bird {ghosts[TargetClass.BIRD] / total:.0%}, "
+                  f"unknown {ghosts[TargetClass.UNKNOWN] / total:.0%}")
     tta = ev.time_to_alert()
     print(f"\nTime from first track to first alert, per drone (s): "
           f"{_fmt(tta)}; median {_median(tta)}")

@@ -131,3 +131,27 @@ def test_real_drone_flights_are_never_called_aircraft_from_their_kinematics(
     classes = _real_flight_classes(rows)
     assert TargetClass.AIRCRAFT not in classes
     assert classes.count(TargetClass.DRONE) > classes.count(TargetClass.BIRD)
+
+
+def _pair(offset_m: float) -> list:
+    """A Remote ID drone track and a sensor-only drone track ``offset_m`` east of it."""
+    identifier = Identifier(SITE)
+    with_id = history(line(8.0, 70.0), 20)
+    sensed = history(lambda tau: (8.0 * tau + offset_m, 0.0, 70.0), 20)
+    evs = {"T1": evidence("T1", with_id, remote_id="1581F5FJD22A00000001", rf_hits=20),
+           "T2": evidence("T2", sensed, eo_votes=votes(drone=8.0), rcs_dbsm=-19.0)}
+    return identifier.update(with_id[-1][0], [state_of("T1", with_id), state_of("T2", sensed)],
+                             evs)
+
+
+def test_a_sensor_track_on_top_of_a_remote_id_track_shares_its_identity() -> None:
+    carrier, follower = _pair(12.0)
+    assert carrier.authorised
+    assert follower.track.remote_id == "1581F5FJD22A00000001"
+    assert follower.authorised and not follower.track.dark
+
+
+def test_a_dark_drone_away_from_a_remote_id_track_stays_dark() -> None:
+    _, stranger = _pair(400.0)
+    assert stranger.track.remote_id is None
+    assert stranger.track.dark and not stranger.authorised

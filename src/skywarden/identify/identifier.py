@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from skywarden.geo import LocalFrame
 from skywarden.identify.classify import Classification, Classifier, ClassModel
+from skywarden.identify.cooperative import IdentityGate, shared_identities
 from skywarden.identify.coverage import RangingCover
 from skywarden.identify.features import kinematics
 from skywarden.identify.spoofing import SpoofChecker, SpoofFlag, SpoofLimits
@@ -60,14 +61,17 @@ class _Memory:
 class Identifier:
     """Identifies the tracks of one site, update after update.
 
-    It remembers, per track, the longest hover seen, how long the track has gone
-    unseen by radar inside radar cover, and the spoofing flags raised, so that a drone
-    that hovered stays a drone and a Remote ID caught lying stays flagged.
+    A dark drone track that follows a track carrying a trusted Remote ID shares its
+    identity (:mod:`skywarden.identify.cooperative`). It remembers, per track, the
+    longest hover seen, how long the track has gone unseen by radar inside radar
+    cover, and the spoofing flags raised, so that a drone that hovered stays a drone
+    and a Remote ID caught lying stays flagged.
     """
 
     site: Site
     model: ClassModel | None = None
     limits: SpoofLimits | None = None
+    gate: IdentityGate = field(default_factory=IdentityGate)
     _frame: LocalFrame = field(init=False, repr=False)
     _ground_up_m: float = field(init=False, repr=False)
     _classifier: Classifier = field(init=False, repr=False)
@@ -88,11 +92,30 @@ class Identifier:
     ) -> list[Identified]:
         """Identify every track of one reporting instant, in the order given."""
         out = [self._identify(t, track, evidence.get(track.track_id)) for track in tracks]
+        out = self._share_identities(out)
         stale = [k for k, m in self._memory.items() if t - m.last_seen_t > FORGET_AFTER_S]
         for track_id in stale:
             del self._memory[track_id]
         self._spoof.forget(stale)
         return out
+
+    def _share_identities(self, items: list[Identified]) -> list[Identified]:
+        """Give a dark drone track the identity of the Remote ID track it follows."""
+        carriers = [k for k, i in enumerate(items) if i.track.remote_id and not i.spoof]
+        candidates = [k for k, i in enumerate(items)
+                      if i.track.cls is TargetClass.DRONE and i.track.remote_id is None]
+        links = shared_identities(self._frame, [i.track for i in items], carriers,
+                                  candidates, self.gate)
+        for k, carrier in links.items():
+            source = items[carrier]
+            items[k] = dataclasses.replace(
+                items[k],
+                track=dataclasses.replace(items[k].track, remote_id=source.track.remote_id,
+                                          dark=False),
+                authorised=source.authorised,
+                callsign=items[k].callsign or source.callsign,
+            )
+        return items
 
     def merge(self, absorbed: str, survivor: str) -> None:
         """Carry what is known of track ``absorbed`` over to ``survivor`` it merged into."""
