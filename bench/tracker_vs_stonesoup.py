@@ -9,14 +9,15 @@ Kalman filter, a distance hypothesiser with global nearest-neighbour assignment 
 its multi-measurement (M-of-N style) initiator. Both are scored with the same GOSPA
 (c = 50 m, p = 1, alpha = 2, 3D) at every whole second.
 
-``--swarm N`` instead runs Skywarden alone on N drones with clutter from the three
-radars plus EO cameras, acoustic arrays and RF direction finders, and reports how many
-times faster than real time it goes.
+``--swarm N`` instead runs Skywarden alone on the simulator's ``swarm-N`` scenario (N
+drones in formation then dispersing, bird flocks, heavy radar clutter; three radars,
+an EO camera, an RF direction finder and an acoustic array) and reports how many times
+faster than real time it goes.
 
 Usage::
 
     .venv/bin/python bench/tracker_vs_stonesoup.py                # 20 then 200 drones
-    .venv/bin/python bench/tracker_vs_stonesoup.py --swarm 1000 --duration 60
+    .venv/bin/python bench/tracker_vs_stonesoup.py --swarm 1000 --duration 300
 """
 
 from __future__ import annotations
@@ -31,20 +32,22 @@ if hasattr(os, "sched_setaffinity"):
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import math  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 from numpy.typing import NDArray  # noqa: E402
 
 from skywarden.geo import LocalFrame, aer_to_enu, sensor_measure  # noqa: E402
-from skywarden.metrics import Scorer  # noqa: E402
+from skywarden.metrics import Scorer, TruthTable  # noqa: E402
 from skywarden.model import (  # noqa: E402
-    AcousticReport,
-    EoReport,
+    AdsbReport,
     RadarReport,
+    RemoteIdReport,
     Report,
-    RfReport,
     Sensor,
     SensorType,
     Site,
@@ -80,13 +83,14 @@ class Scenario:
 
 def _sensor(sid: str, kind: SensorType, east: float, north: float, frame: LocalFrame,
             sigma: dict[str, float], max_range: float, period: float) -> Sensor:
+    """A sensor at ENU metres from the origin, on a 30 m mast."""
     lat, lon, alt = frame.enu_to_geodetic(np.array([east, north, 30.0]))
     return Sensor(id=sid, type=kind, lat=float(lat), lon=float(lon), alt_m=float(alt),
                   sigma=sigma, max_range_m=max_range, period_s=period)
 
 
 def _motion(n: int, duration: float, rng: np.random.Generator) -> tuple[FloatArray, ...]:
-    """Drones on straight legs and coordinated turns, some pausing to hover."""
+    """Drones on straight legs and coordinated turns."""
     steps = round(duration / STEP_S) + 1
     pos = np.zeros((steps, n, 3))
     vel = np.zeros((steps, n, 3))
@@ -105,8 +109,8 @@ def _motion(n: int, duration: float, rng: np.random.Generator) -> tuple[FloatArr
     return np.arange(steps) * STEP_S + T0, pos, vel
 
 
-def build(n: int, duration: float, seed: int, *, clutter: float, passive: bool) -> Scenario:
-    """The scenario: motion, three radars (and passive sensors), all reports."""
+def build(n: int, duration: float, seed: int, clutter: float) -> Scenario:
+    """The radar-only scenario: motion, three radars, all plots in arrival order."""
     rng = np.random.default_rng(seed)
     frame = LocalFrame(*ORIGIN)
     radars = [
@@ -114,62 +118,30 @@ def build(n: int, duration: float, seed: int, *, clutter: float, passive: bool) 
                 RADAR_SIGMA, 5000.0, 1.0)
         for k, a in enumerate((0.0, 2.1, 4.2))
     ]
-    sensors = list(radars)
-    if passive:
-        sensors += [
-            _sensor("eo-1", SensorType.EO, -400, 300, frame, {"az_deg": 0.2, "el_deg": 0.2},
-                    2500.0, 0.5),
-            _sensor("eo-2", SensorType.EO, 500, -300, frame, {"az_deg": 0.2, "el_deg": 0.2},
-                    2500.0, 0.5),
-            _sensor("mic-1", SensorType.ACOUSTIC, 0, 0, frame, {"az_deg": 4.0, "el_deg": 6.0},
-                    400.0, 0.5),
-            _sensor("rf-1", SensorType.RF, -1000, -1000, frame, {"az_deg": 3.0}, 3500.0, 1.0),
-            _sensor("rf-2", SensorType.RF, 1000, 1000, frame, {"az_deg": 3.0}, 3500.0, 1.0),
-        ]
-    site = Site(name="bench", sensors=tuple(sensors),
+    site = Site(name="bench", sensors=tuple(radars),
                 params={"origin": {"lat": ORIGIN[0], "lon": ORIGIN[1], "alt_m": ORIGIN[2]}})
     times, pos, vel = _motion(n, duration, rng)
     scenario = Scenario(site, frame, times, pos, vel)
-    emitting = rng.random(n) < 0.3
-    for sensor in sensors:
+    for k, sensor in enumerate(radars):
         own = LocalFrame(sensor.lat, sensor.lon, sensor.alt_m)
-        period = sensor.period_s or 1.0
-        phase = {"radar-0": 0.0, "radar-1": 1 / 3, "radar-2": 2 / 3}.get(sensor.id, 0.25)
-        for t in np.arange(T0 + phase, T0 + duration - 1e-9, period):
-            k = round((t - T0) / STEP_S)
-            az, el, rng_m, _ = sensor_measure(own, frame, pos[k], vel[k])
-            seen = (rng_m < (sensor.max_range_m or math.inf)) & (rng.random(n) < 0.9)
-            if sensor.type is SensorType.RF:
-                seen &= emitting
-            idx = np.flatnonzero(seen)
+        for t in np.arange(T0 + k / 3.0, T0 + duration - 1e-9, 1.0):
+            step = round((t - T0) / STEP_S)
+            az, el, rng_m, _ = sensor_measure(own, frame, pos[step], vel[step])
+            idx = np.flatnonzero((rng_m < 5000.0) & (rng.random(n) < 0.9))
             noise = {key: rng.normal(0.0, s, idx.shape[0]) for key, s in sensor.sigma.items()}
-            az_m = np.mod(az[idx] + noise["az_deg"], 360.0)
-            if sensor.type is SensorType.RADAR:
-                plots = [RadarReport(t=float(t), sensor=sensor.id, range_m=float(r),
-                                     az_deg=float(a), el_deg=float(e))
-                         for r, a, e in zip(rng_m[idx] + noise["range_m"], az_m,
-                                            el[idx] + noise["el_deg"], strict=True)]
-                count = rng.poisson(clutter)
-                plots += [RadarReport(t=float(t), sensor=sensor.id, range_m=float(r),
-                                      az_deg=float(a), el_deg=float(e))
-                          for r, a, e in zip(rng.uniform(200, 4500, count),
-                                             rng.uniform(0, 360, count),
-                                             rng.uniform(0, 15, count), strict=True)]
-                scenario.radar_scans.append((float(t), sensor.id, plots))
-                scenario.reports += plots
-            elif sensor.type is SensorType.EO:
-                scenario.reports += [EoReport(t=float(t), sensor=sensor.id, az_deg=float(a),
-                                              el_deg=float(e))
-                                     for a, e in zip(az_m, el[idx] + noise["el_deg"],
-                                                     strict=True)]
-            elif sensor.type is SensorType.ACOUSTIC:
-                scenario.reports += [AcousticReport(t=float(t), sensor=sensor.id,
-                                                    az_deg=float(a), el_deg=float(e))
-                                     for a, e in zip(az_m, el[idx] + noise["el_deg"],
-                                                     strict=True)]
-            else:
-                scenario.reports += [RfReport(t=float(t), sensor=sensor.id, az_deg=float(a))
-                                     for a in az_m]
+            plots = [RadarReport(t=float(t), sensor=sensor.id, range_m=float(r),
+                                 az_deg=float(a), el_deg=float(e))
+                     for r, a, e in zip(rng_m[idx] + noise["range_m"],
+                                        np.mod(az[idx] + noise["az_deg"], 360.0),
+                                        el[idx] + noise["el_deg"], strict=True)]
+            count = rng.poisson(clutter)
+            plots += [RadarReport(t=float(t), sensor=sensor.id, range_m=float(r),
+                                  az_deg=float(a), el_deg=float(e))
+                      for r, a, e in zip(rng.uniform(200, 4500, count),
+                                         rng.uniform(0, 360, count),
+                                         rng.uniform(0, 15, count), strict=True)]
+            scenario.radar_scans.append((float(t), sensor.id, plots))
+            scenario.reports += plots
     delays = rng.uniform(0.0, 1.0, len(scenario.reports))
     order = np.argsort([r.t + d for r, d in zip(scenario.reports, delays, strict=True)])
     scenario.reports = [scenario.reports[i] for i in order]
@@ -191,16 +163,18 @@ class Result:
         return self.reports / self.wall_s
 
 
-def run_skywarden(scenario: Scenario, latency_s: float = 1.5) -> Result:
+def run_skywarden(site: Site, reports: list[Report], frame: LocalFrame,
+                  truth_at: Callable[[float], dict[str, FloatArray]],
+                  latency_s: float = 1.5) -> Result:
     """Skywarden's tracker alone (no identification or warning, as Stone Soup has
     none): reports in arrival order, a picture of confirmed tracks every second."""
     from scipy.optimize import linear_sum_assignment  # noqa: F401  (imported before timing)
 
-    tracker = Tracker(scenario.site)
+    tracker = Tracker(site)
     pictures: list[tuple[float, list[TrackState]]] = []
-    next_t = math.ceil(scenario.reports[0].t)
+    next_t = math.ceil(min(r.t for r in reports[:1000]))
     start = time.perf_counter()
-    for report in scenario.reports:
+    for report in reports:
         tracker.add(report)  # type: ignore[arg-type]
         while next_t + latency_s <= report.t:
             tracker.process_until(next_t)
@@ -208,17 +182,15 @@ def run_skywarden(scenario: Scenario, latency_s: float = 1.5) -> Result:
             next_t += 1
     wall = time.perf_counter() - start
     scorer = Scorer()
-    frame = scenario.frame
     for t, tracks in pictures:
         if not tracks:
-            scorer.add(t, scenario.truth_at(t), {})
+            scorer.add(t, truth_at(t), {})
             continue
         enu = frame.geodetic_to_enu(np.array([s.lat for s in tracks]),
                                     np.array([s.lon for s in tracks]),
                                     np.array([s.alt_m for s in tracks]))
-        scorer.add(t, scenario.truth_at(t), {s.track_id: enu[k] for k, s in enumerate(tracks)})
-    reports = len(scenario.reports) - tracker.buffered
-    return Result("Skywarden", wall, reports, scorer)
+        scorer.add(t, truth_at(t), {s.track_id: enu[k] for k, s in enumerate(tracks)})
+    return Result("Skywarden", wall, len(reports) - tracker.buffered, scorer)
 
 
 def run_stonesoup(scenario: Scenario) -> Result:
@@ -308,11 +280,11 @@ def _print(results: list[Result], title: str) -> None:
 
 
 def compare(n: int, duration: float, seed: int, clutter: float, repeat: int) -> None:
-    scenario = build(n, duration, seed, clutter=clutter, passive=False)
+    scenario = build(n, duration, seed, clutter)
     theirs = run_stonesoup(scenario)
     # Skywarden's run is short enough to repeat: the best of a few shields its figure
     # from a moment's load on a shared machine (Stone Soup's long run averages it out).
-    ours = min((run_skywarden(scenario) for _ in range(repeat)), key=lambda r: r.wall_s)
+    ours = compare_ours(scenario, repeat)
     _print([ours, theirs], f"\n{n} drones, 3 radars, {clutter:g} clutter plots a scan, "
                            f"{duration:g} s of data, one core")
     print(f"throughput ratio Skywarden / Stone Soup: {ours.rate / theirs.rate:.0f}x; "
@@ -320,13 +292,33 @@ def compare(n: int, duration: float, seed: int, clutter: float, repeat: int) -> 
           f"{ours.scorer.result().gospa / theirs.scorer.result().gospa:.2f}")
 
 
-def swarm(n: int, duration: float, seed: int, clutter: float, repeat: int) -> None:
-    scenario = build(n, duration, seed, clutter=clutter, passive=True)
-    ours = min((run_skywarden(scenario) for _ in range(repeat)), key=lambda r: r.wall_s)
-    _print([ours], f"\nSwarm of {n} drones, 3 radars ({clutter:g} clutter plots a scan) "
-                   f"+ 2 EO, 1 acoustic, 2 RF; {duration:g} s of data, one core")
-    print(f"{duration / ours.wall_s:.1f}x faster than real time "
-          f"({len(scenario.reports)} reports)")
+def compare_ours(scenario: Scenario, repeat: int) -> Result:
+    """Skywarden on a synthetic scenario, best of ``repeat`` runs."""
+    return min((run_skywarden(scenario.site, scenario.reports, scenario.frame,
+                              scenario.truth_at) for _ in range(repeat)),
+               key=lambda r: r.wall_s)
+
+
+def swarm(n: int, duration: float, seed: int, repeat: int) -> None:
+    """The simulator's ``swarm-N`` scenario (formation, then dispersal, among bird
+    flocks and heavy radar clutter; three radars, EO, RF and acoustic sensors)."""
+    from skywarden.recording import Rejections, iter_reports, iter_truth, read_site
+    from skywarden.sim.builtin import load_scenario
+    from skywarden.sim.run import simulate
+
+    with tempfile.TemporaryDirectory() as folder:
+        recording = Path(folder)
+        simulate(load_scenario(f"swarm-{n}"), recording, seed=seed, duration_s=duration)
+        site = read_site(recording)
+        frame = LocalFrame(*site.origin)
+        reports = [r for r in iter_reports(recording, site, Rejections())
+                   if not isinstance(r, RemoteIdReport | AdsbReport)]
+        truth = TruthTable(iter_truth(recording, Rejections()), frame)
+    ours = min((run_skywarden(site, reports, frame, truth.at) for _ in range(repeat)),
+               key=lambda r: r.wall_s)
+    _print([ours], f"\nswarm-{n} from the simulator: {len(site.sensors)} sensors, "
+                   f"{duration:g} s of data, one core")
+    print(f"{duration / ours.wall_s:.1f}x faster than real time ({len(reports)} reports)")
 
 
 def main() -> None:
@@ -341,7 +333,7 @@ def main() -> None:
                         help="Run Skywarden alone on a swarm of this many drones.")
     args = parser.parse_args()
     if args.swarm:
-        swarm(args.swarm, args.duration, args.seed, args.clutter, args.repeat)
+        swarm(args.swarm, args.duration, args.seed, args.repeat)
         return
     for n in args.drones:
         compare(n, args.duration, args.seed, args.clutter, args.repeat)

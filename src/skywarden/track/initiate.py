@@ -269,6 +269,9 @@ class Triangulator:
         used_a = np.zeros(len(a), dtype=bool)
         used_b = np.zeros(len(b), dtype=bool)
         found: list[Triangulated] = []
+        # In a crowd, a line of sight crosses several others and any of the crossings
+        # may be a ghost: only a ray with exactly one partner makes a new target.
+        ok &= (ok.sum(axis=1) == 1)[:, None] & (ok.sum(axis=0) == 1)[None, :]
         ia, ib = np.nonzero(ok)
         if ia.shape[0] == 0:
             return found, used_a, used_b

@@ -545,10 +545,15 @@ class Tracker:
         x, p = predict_cv_only(s.x[:n], s.p[:n], dt, self.config.motion.cv_accel_mps2)
         spread = np.sqrt(np.trace(p[:, :3, :3], axis1=1, axis2=2))
         tree = cKDTree(x[:, :3])
-        pairs = tree.query_pairs(r=max(3.0 * float(spread.max()), 1.0), output_type="ndarray")
+        k = min(4, n)
+        distance, index = tree.query(x[:, :3], k=k)
+        near = (distance <= np.maximum(3.0 * spread, 1.0)[:, None]) & (
+            index > np.arange(n)[:, None]
+        )
+        i = np.broadcast_to(np.arange(n)[:, None], (n, k))[near]
+        j = index[near]
         overlaps: Counter[tuple[str, str]] = Counter()
-        if pairs.shape[0]:
-            i, j = pairs[:, 0], pairs[:, 1]
+        if i.shape[0]:
             diff = x[i, :6] - x[j, :6]
             cov = p[i, :6, :6] + p[j, :6, :6]
             d2_pos = np.einsum(
@@ -559,9 +564,10 @@ class Tracker:
             either_tentative = (status[i] == Status.TENTATIVE) | (status[j] == Status.TENTATIVE)
             close_tentative = either_tentative & (d2_pos < associate.CHI2_GATE[3])
             close_confirmed = ~either_tentative & (d2_full < 3.0)
-            for a, b, tent, conf in zip(i.tolist(), j.tolist(), close_tentative.tolist(),
-                                        close_confirmed.tolist(), strict=True):
-                if drop[a] or drop[b] or not (tent or conf):
+            close = np.flatnonzero(close_tentative | close_confirmed)
+            for a, b, tent in zip(i[close].tolist(), j[close].tolist(),
+                                  close_tentative[close].tolist(), strict=True):
+                if drop[a] or drop[b]:
                     continue
                 loser = self._weaker(a, b)
                 if tent:
