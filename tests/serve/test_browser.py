@@ -74,6 +74,17 @@ def test_operator_signs_in_sees_tracks_move_and_acknowledges(tmp_path: Path) -> 
             alert = page.locator('#alerts li[data-alert-id="R1-A1"]')
             expect(alert.locator(".acked")).to_have_text("✓ acknowledged by duty officer")
             expect(alert.locator("button.ack")).to_have_count(0)
+
+            # The timeline replays the stored history, then goes back to live.
+            page.click("#replay-button")
+            expect(page.locator("#replay-button")).to_have_class("mode active")
+            expect(page.locator("#timeline-time")).to_contain_text("Z")
+            page.locator("#timeline-slider").fill(page.locator("#timeline-slider")
+                                                  .get_attribute("max") or "0")
+            expect(page.locator("#count-tracks")).to_have_text("1")
+            page.click("#live-button")
+            expect(page.locator("#live-button")).to_have_class("mode active")
+
             page.locator("#alerts li").first.click()
             page.wait_for_timeout(1500)
             ARTIFACTS.mkdir(exist_ok=True)

@@ -254,7 +254,7 @@ def create_app(
         try:
             open_alerts = await runtime.db(runtime.store.alerts, "open")
             await websocket.send_json({
-                "type": "snapshot", "t": runtime.picture_t,
+                "type": "snapshot", "t": runtime.picture_t, "run": runtime.run_id,
                 "tracks": list(runtime.tracks.values()), "alerts": open_alerts,
                 "sensors": runtime.board.snapshot(runtime.clock()),
                 "zones": list(runtime.zones.values()),

@@ -356,8 +356,11 @@ $("detail-close").addEventListener("click", () => select(null));
 function drawAlerts() {
   const list = $("alerts");
   const now = Date.now() / 1000;
+  // Closed alerts stay a few minutes; acknowledged ones of an earlier run of the service
+  // (whose tracks ended with it) leave the panel, unacknowledged ones stay until seen.
   const shown = [...state.alerts.values()]
-    .filter((a) => a.state !== "closed" || now - (a.closed_t || a.t) < 300)
+    .filter((a) => (a.state !== "closed" || now - (a.closed_t || a.t) < 300)
+      && !(a.ack && a.run_id !== undefined && state.run !== undefined && a.run_id !== state.run))
     .sort((a, b) => (a.state === "closed") - (b.state === "closed") || Boolean(a.ack) - Boolean(b.ack)
       || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.t - a.t);
   // Rebuild the list only when an alert changed, so that a button under the operator's
@@ -569,6 +572,7 @@ function onMessage(message) {
     state.sensors = message.sensors;
     state.zones = new Map(message.zones.map((z) => [z.id, z]));
     state.pictureT = message.t;
+    state.run = message.run;
     drawZones(state.map);
   } else if (message.type === "tracks") {
     const live = new Set(message.tracks.map((t) => t.track_id));
