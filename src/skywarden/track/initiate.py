@@ -41,6 +41,9 @@ class InitConfig:
     floor_below_origin_m: float = 100.0
     tolerance_sigmas: float = 3.0
     climb_max_mps: float = 10.0
+    max_pool: int = 300
+    """Most lines of sight kept waiting for a partner (the newest). More only happens
+    in a crowd, where any crossing is ambiguous and passive initiation cannot help."""
 
 
 def _initial_covariance(pos_cov: FloatArray, config: InitConfig) -> FloatArray:
@@ -222,7 +225,12 @@ class Triangulator:
     def add(self, new: Rays, now: float) -> list[Triangulated]:
         """Offer new rays; return the targets they locate with pooled ones."""
         cfg = self.config
-        self.pool = self.pool.select(self.pool.t >= now - cfg.window_s)
+        keep = self.pool.t >= now - cfg.window_s
+        if keep.sum() > cfg.max_pool:
+            keep &= self.pool.t >= np.sort(self.pool.t)[-cfg.max_pool]
+        self.pool = self.pool.select(keep)
+        if len(new) > cfg.max_pool:
+            new = new.select(new.t >= np.sort(new.t)[-cfg.max_pool])
         found: list[Triangulated] = []
         if len(self.pool) and len(new):
             found, used_new, used_pool = self._pair(new, self.pool)

@@ -148,38 +148,23 @@ def build_batch(
     if geometry is None:
         raise ValueError(f"sensor {first.sensor} has no geometry")
     sensor_id, has_el, has_rate = signature(first)
-    rad = math.pi / 180.0
-    rows: list[tuple[float, ...]] = []
-    sig: list[tuple[float, ...]] = []
     if isinstance(first, RadarReport):
-        for r in items:
-            assert isinstance(r, RadarReport)
-            s_az = geometry.sigma("az_deg", r.sigma) * rad
-            s_el = geometry.sigma("el_deg", r.sigma) * rad
-            s_r = geometry.sigma("range_m", r.sigma)
-            if has_rate:
-                assert r.rr_mps is not None
-                rows.append((r.az_deg * rad, r.el_deg * rad, r.range_m, r.rr_mps))
-                sig.append((s_az, s_el, s_r, geometry.sigma("rr_mps", r.sigma)))
-            else:
-                rows.append((r.az_deg * rad, r.el_deg * rad, r.range_m))
-                sig.append((s_az, s_el, s_r))
         kind = Kind.RADAR
+        fields = ["az_deg", "el_deg", "range_m"] + (["rr_mps"] if has_rate else [])
     else:
-        for b in items:
-            assert isinstance(b, RfReport | AcousticReport | EoReport)
-            s_az = geometry.sigma("az_deg", b.sigma) * rad
-            if has_el:
-                assert b.el_deg is not None
-                rows.append((b.az_deg * rad, b.el_deg * rad))
-                sig.append((s_az, geometry.sigma("el_deg", b.sigma) * rad))
-            else:
-                rows.append((b.az_deg * rad,))
-                sig.append((s_az,))
         kind = Kind.BEARING
+        fields = ["az_deg"] + (["el_deg"] if has_el else [])
+    z = np.array([[getattr(item, name) for name in fields] for item in items], dtype=np.float64)
+    sigma = np.tile([geometry.sigma(name, None) for name in fields], (len(items), 1))
+    for k, item in enumerate(items):
+        override = getattr(item, "sigma", None)
+        if override:
+            sigma[k] = [geometry.sigma(name, override) for name in fields]
+    angles = [i for i, name in enumerate(fields) if name.endswith("_deg")]
+    z[:, angles] = np.radians(z[:, angles])
+    sigma[:, angles] = np.radians(sigma[:, angles])
     return MeasurementBatch(
-        kind, geometry, sensor_id, t, np.array(rows), np.array(sig), list(items),
-        has_el=has_el, has_rate=has_rate,
+        kind, geometry, sensor_id, t, z, sigma, list(items), has_el=has_el, has_rate=has_rate,
     )
 
 

@@ -265,7 +265,9 @@ class Tracker:
         self.stats = TrackerStats()
         self.watermark = -math.inf
         """Data time up to which reports have been processed."""
-        self._buffer: list[tuple[float, int, Measurable]] = []
+        self._buffer: list[tuple[float, str, float, int, Measurable]] = []
+        """Reorder buffer, a heap in time order; ties are broken by content, not arrival,
+        so that the same reports give the same tracks whatever order they came in."""
         self._sequence = itertools.count()
         self._ids = itertools.count(1)
         self._overlaps: Counter[tuple[str, str]] = Counter()
@@ -285,7 +287,7 @@ class Tracker:
             log.debug("too late: %s at t=%.3f, already processed to %.3f", item.sensor,
                       item.t, self.watermark)
             return False
-        heapq.heappush(self._buffer, (item.t, next(self._sequence), item))
+        heapq.heappush(self._buffer, (*_content_order(item), next(self._sequence), item))
         return True
 
     @property
@@ -304,10 +306,7 @@ class Tracker:
         """Process every buffered measurement up to data time ``t``, in time order."""
         items: list[Measurable] = []
         while self._buffer and self._buffer[0][0] <= t:
-            items.append(heapq.heappop(self._buffer)[2])
-        # Ties in time are broken by content, not arrival, so that the same reports give
-        # the same tracks whatever order they came in.
-        items.sort(key=_content_order)
+            items.append(heapq.heappop(self._buffer)[-1])
         for batch_items in self._batches(items):
             first = batch_items[0]
             geometry = None if isinstance(first, PositionFix) else self.geometry[first.sensor]
