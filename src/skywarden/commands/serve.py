@@ -67,12 +67,14 @@ def serve(
         service = Service(config)
         started = await service.start()
         print_message(f"Skywarden is serving the map and API at {started.url}")
-        if started.sapient is not None:
-            print_message(f"SAPIENT fusion node on {started.sapient[0]}:{started.sapient[1]}")
         if started.new_admin_token is not None:
             print_message(f"Admin token (shown once, keep it): {started.new_admin_token}")
         elif config.admin_token:
             print_message("Admin token: the one in SKYWARDEN_ADMIN_TOKEN")
+        else:
+            print_message("Admin token: the one shown at the first start with this database")
+        if started.sapient is not None:
+            print_message(f"SAPIENT fusion node on {started.sapient[0]}:{started.sapient[1]}")
         sys.stdout.flush()
         try:
             await service.wait()
