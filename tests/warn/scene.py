@@ -45,7 +45,9 @@ class Flight:
     alt_m: float = ALT
     rf_hits: int = 0
     operator: tuple[float, float] | None = None
-    start_t: float = T0
+    start_t: float = T0 - 60.0
+    """When the track was born: a minute before the scene starts, so that it is old
+    enough to alert from the first update."""
     rows: list[tuple[float, float, float, float, float, float, float]] = field(
         default_factory=list)
 

@@ -125,3 +125,9 @@ def test_every_drone_alert_carries_a_launch_point() -> None:
     assert alerts and all(a.launch_point is not None for a in alerts)
     sources = {a.track_id: a.launch_point.source for a in alerts if a.launch_point}
     assert sources == {"T1": "track", "T2": "remote_id"}
+
+
+def test_a_track_younger_than_the_minimum_age_raises_no_alert_yet() -> None:
+    newborn = Flight("T1", still(HQ_CENTRE), start_t=T0)
+    alerts = run(Warner(SITE, [ZoneEntry()], min_age_s=5.0), [newborn], 8)
+    assert [(a.t - T0, a.state.value) for a in alerts] == [(5.0, "open")]

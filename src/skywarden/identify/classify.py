@@ -187,6 +187,9 @@ class ClassModel:
     (bench/warn_bench.py prints the fit). Naive Bayes over correlated evidence is
     somewhat overconfident."""
     decide_min: float = 0.6
+    keep_min: float = 0.4
+    """A track already given a class keeps it while that class's posterior stays at
+    least this and no other class reaches ``decide_min``: no flicker to ``unknown``."""
     feature_cap_nats: float = 5.0
     strong_cap_nats: float = 12.0
     maturity_s: float = 10.0
@@ -250,13 +253,20 @@ class Classifier:
         identity = _identity_loglik(trusted_remote_id, adsb)
         return self._log_prior + maturity * sensed + identity
 
-    def decide(self, scores: NDArray[np.float64]) -> Classification:
-        """Posterior probabilities from scores, and the class they support."""
+    def decide(
+        self, scores: NDArray[np.float64], previous: TargetClass = TargetClass.UNKNOWN
+    ) -> Classification:
+        """Posterior probabilities from scores, and the class they support given the
+        class reported before (``previous``), with hysteresis."""
         logits = scores / self.model.temperature
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         best = int(np.argmax(probs[:CLUTTER]))
         conf = float(probs[best])
         cls = CLASSES[best] if conf >= self.model.decide_min else TargetClass.UNKNOWN
+        if cls is TargetClass.UNKNOWN and previous in CLASSES:
+            kept = float(probs[CLASSES.index(previous)])
+            if kept >= self.model.keep_min:
+                cls, conf = previous, kept
         return Classification(cls=cls, conf=conf, probs=tuple(float(p) for p in probs),
                               scores=tuple(float(x) for x in scores))

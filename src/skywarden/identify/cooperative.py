@@ -6,7 +6,8 @@ the serial and a second, sensor-only one (a duplicate made from another sensor, 
 the sensor track before the merge). Alarming on that second track as a "dark drone"
 would accuse an identified, perhaps authorised, drone. A sensor-only drone track that
 sits within the gate of a track carrying a trusted serial, and moves like it, is
-taken to be that drone and shares its identity.
+taken to be that drone and shares its identity, for good, as the tracker's own
+merge would have given it.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from skywarden.model import TrackState
 @dataclass(frozen=True, slots=True)
 class IdentityGate:
     """How close (``n_sigma`` combined position sigmas, at least ``floor_m``) and how
-    alike in velocity (``max_dv_mps``) two tracks must be to be one drone."""
+    alike in horizontal velocity (``max_dv_mps``; the vertical rate of a young track is
+    too noisy to compare) two tracks must be to be one drone."""
 
     n_sigma: float = 3.0
     floor_m: float = 30.0
-    max_dv_mps: float = 3.0
+    max_dv_mps: float = 6.0
 
 
 def shared_identities(
@@ -44,7 +46,7 @@ def shared_identities(
         return {}
     enu = frame.geodetic_to_enu([t.lat for t in tracks], [t.lon for t in tracks],
                                 [t.alt_m for t in tracks]).reshape(-1, 3)
-    vel = np.array([t.vel_enu_mps for t in tracks], dtype=np.float64).reshape(-1, 3)
+    vel = np.array([t.vel_enu_mps for t in tracks], dtype=np.float64).reshape(-1, 3)[:, :2]
     sigma = np.array([t.pos_sigma_m for t in tracks], dtype=np.float64)
     widest = gate.n_sigma * float(np.sqrt(2.0) * sigma.max()) + gate.floor_m
     tree = cKDTree(enu[list(carriers)])

@@ -55,6 +55,9 @@ class _Memory:
     last_seen_t: float
     longest_hover_s: float = 0.0
     unranged_since: float | None = None
+    reported: TargetClass = TargetClass.UNKNOWN
+    shared: Identified | None = None
+    """The Remote ID track whose identity this track took on, once linked."""
 
 
 @dataclass
@@ -106,8 +109,13 @@ class Identifier:
                       if i.track.cls is TargetClass.DRONE and i.track.remote_id is None]
         links = shared_identities(self._frame, [i.track for i in items], carriers,
                                   candidates, self.gate)
-        for k, carrier in links.items():
-            source = items[carrier]
+        for k in candidates:
+            memory = self._memory[items[k].track_id]
+            if k in links:
+                memory.shared = items[links[k]]
+            source = memory.shared
+            if source is None:
+                continue
             items[k] = dataclasses.replace(
                 items[k],
                 track=dataclasses.replace(items[k].track, remote_id=source.track.remote_id,
@@ -123,6 +131,7 @@ class Identifier:
         if gone is not None:
             kept = self._memory.setdefault(survivor, _Memory(gone.last_seen_t))
             kept.longest_hover_s = max(kept.longest_hover_s, gone.longest_hover_s)
+            kept.shared = kept.shared or gone.shared
         self._spoof.merge(absorbed, survivor)
 
     def _unranged_s(
@@ -155,7 +164,8 @@ class Identifier:
             kin, dataclasses.replace(evidence, icao=icao), memory.longest_hover_s, trusted,
             self._unranged_s(t, track, evidence, memory),
         )
-        result = self._classifier.decide(scores)
+        result = self._classifier.decide(scores, memory.reported)
+        memory.reported = result.cls
         dark = (result.cls is TargetClass.DRONE and evidence.rf_hits == 0
                 and remote_id is None)
         completed = dataclasses.replace(

@@ -7,8 +7,9 @@ How the stream reads (alerts.jsonl):
 - ``update``: an open alert that its rule still fires is restated every
   ``update_every_s`` with the track's position and the rule's latest words; it is
   also restated at once when it escalates or follows a merged track;
-- ``closed``: an alert that no rule has fired, strictly or holding, for
-  ``clear_after_s`` closes, at the track's last known position.
+- ``closed``: an alert that its rule has not fired, strictly or holding, for
+  ``clear_after_s`` (the rule's own, else the book's) closes, at the track's last
+  known position.
 
 Escalation: the alerts of one track share the highest severity among its open
 alerts. When a rule of higher severity opens an alert for the track, each of the
@@ -45,6 +46,7 @@ class _OpenAlert:
     launch_point: LaunchPoint | None
     last_fired_t: float
     last_emitted_t: float
+    clear_after_s: float
 
 
 def _higher(a: Severity, b: Severity) -> Severity:
@@ -101,7 +103,9 @@ class AlertBook:
                 severity = _higher(firing.severity, newest[key.track_id][0])
                 severity = _higher(severity, top.get(key.track_id, severity))
                 alert = _OpenAlert(f"A{self._count}", key, severity, firing.message,
-                                   position or (0.0, 0.0, 0.0), launch, t, t)
+                                   position or (0.0, 0.0, 0.0), launch, t, t,
+                                   self.clear_after_s if firing.clear_after_s is None
+                                   else firing.clear_after_s)
                 self._open[key] = alert
                 out.append(self._line(t, alert, AlertState.OPEN))
                 if newest[key.track_id][1] == key:
@@ -115,7 +119,7 @@ class AlertBook:
         out += self._escalate(t, escalated)
         for key in sorted(self._open, key=_order):
             alert = self._open[key]
-            if t - alert.last_fired_t >= self.clear_after_s:
+            if t - alert.last_fired_t >= alert.clear_after_s:
                 del self._open[key]
                 out.append(self._line(t, alert, AlertState.CLOSED, f"Cleared: {alert.message}"))
             elif alert.last_fired_t == t and t - alert.last_emitted_t >= self.update_every_s:

@@ -37,7 +37,8 @@ class LaunchPointEstimator:
     early track fitted; ``min_climb_mps`` the climb rate above which a track is
     extrapolated to the ground; ``typical_climb_mps`` the climb rate assumed for a track
     first seen level; ``max_back_s`` the longest extrapolation; ``floor_sigma_m`` the
-    least radius claimed.
+    least radius claimed; ``path_error`` the fraction of the distance flown back added
+    to the radius, since no drone climbs out on a perfectly straight line.
     """
 
     frame: LocalFrame
@@ -47,6 +48,7 @@ class LaunchPointEstimator:
     typical_climb_mps: float = 3.0
     max_back_s: float = 180.0
     floor_sigma_m: float = 20.0
+    path_error: float = 0.2
     _early: dict[str, LaunchPoint] = field(default_factory=dict, repr=False)
     _settled: set[str] = field(default_factory=set, repr=False)
     _made_at: dict[str, float] = field(default_factory=dict, repr=False)
@@ -106,7 +108,8 @@ class LaunchPointEstimator:
         if vel[2] >= self.min_climb_mps:
             back = min(height / float(vel[2]), self.max_back_s)
             ground = start[:2] - v_h * back
-            sigma = float(np.hypot(spread, vel_sigma * back))
+            sigma = float(np.sqrt(spread**2 + (vel_sigma * back) ** 2
+                                  + (self.path_error * speed * back) ** 2))
         else:
             half = 0.5 * speed * min(height / self.typical_climb_mps, self.max_back_s)
             ground = start[:2] - (v_h / max(speed, 1e-9)) * half

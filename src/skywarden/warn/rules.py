@@ -12,6 +12,7 @@ birds and aircraft never raise drone alerts, and never at authorised drones.
 from __future__ import annotations
 
 import dataclasses
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -36,30 +37,37 @@ class Firing:
     severity: Severity
     message: str
     strict: bool = True
+    clear_after_s: float | None = None
+    """How long the alert stays open once no longer fired; ``None``: the book's."""
 
 
 @dataclass
-class Rule:
-    """Base of every rule: a name, a severity and the classes of track it watches."""
+class Rule(ABC):
+    """Base of every rule: a name, a severity, the classes of track it watches and,
+    optionally, its own clearing delay (seconds an alert stays open once the rule no
+    longer fires; ``None`` takes the alert book's)."""
 
     name: ClassVar[str] = "rule"
     severity: Severity = Severity.MEDIUM
     classes: frozenset[TargetClass] = DRONES
+    clear_after_s: float | None = None
 
+    @abstractmethod
     def evaluate(self, s: Situation) -> list[Firing]:
         """The firings of this rule in situation ``s``."""
-        raise NotImplementedError
 
     def merge(self, absorbed: str, survivor: str) -> None:
         """Carry per-track state over when track ``absorbed`` merges into ``survivor``;
         rules without state have nothing to carry."""
+        return
 
     def forget(self, track_ids: Iterable[str]) -> None:
         """Drop per-track state of tracks that no longer exist; rules without state
         have nothing to drop."""
+        return
 
     def _fire(self, key: AlertKey, message: str, strict: bool = True) -> Firing:
-        return Firing(key, self.severity, message, strict)
+        return Firing(key, self.severity, message, strict, self.clear_after_s)
 
 
 @dataclass
@@ -91,10 +99,13 @@ class ZoneEntry(Rule):
 class PredictedEntry(Rule):
     """A moving track that, flown on at its velocity within ``n_sigma`` of its
     uncertainty, could be inside a zone within ``horizon_s``. An open alert holds
-    while entry stays possible within ``hold_factor`` times the horizon."""
+    while entry stays possible within ``hold_factor`` times the horizon, and clears
+    only after ``clear_after_s`` without a prediction: a drone circling a zone, whose
+    heading points in and out by turns, keeps one alert."""
 
     name: ClassVar[str] = "predicted_entry"
     severity: Severity = Severity.MEDIUM
+    clear_after_s: float | None = 20.0
     horizon_s: float = 60.0
     n_sigma: float = 2.0
     min_speed_mps: float = 1.0

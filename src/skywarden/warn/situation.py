@@ -63,9 +63,10 @@ class Situation:
     Row ``i`` of every array belongs to ``tracks[i]``: ``en`` east-north metres,
     ``alt_m`` altitude, ``vel`` ENU velocity, ``pos_sigma_m`` and ``vel_sigma_mps``
     the uncertainties, ``zone_dist`` the 3-D distance to each zone volume (zero
-    inside). ``protected`` is the site's protected area (``None``: everywhere the
-    sensors see). ``open_keys`` are the alerts open before this update, so that rules
-    can keep an open alert alive on looser terms than those that opened it.
+    inside), ``age_s`` how long each track has existed. ``protected`` is the site's
+    protected area (``None``: everywhere the sensors see). ``open_keys`` are the
+    alerts open before this update, so that rules can keep an open alert alive on
+    looser terms than those that opened it.
     """
 
     t: float
@@ -80,13 +81,17 @@ class Situation:
     assets: tuple[AssetState, ...]
     protected: shapely.Geometry | None
     open_keys: frozenset[AlertKey]
+    age_s: FloatArray
+    min_age_s: float = 0.0
 
     def eligible(self, classes: frozenset[TargetClass]) -> list[int]:
-        """Rows of tracks of these classes that are not authorised and whose position
-        is not a broadcast claim that no radar corroborates (that one raises the
-        spoofing alert alone: warning of where a spoofer says it is would mislead)."""
+        """Rows of tracks of these classes, at least ``min_age_s`` old, that are not
+        authorised and whose position is not a broadcast claim that no radar
+        corroborates (that one raises the spoofing alert alone: warning of where a
+        spoofer says it is would mislead)."""
         return [i for i, item in enumerate(self.tracks)
                 if item.track.cls in classes and not item.authorised
+                and self.age_s[i] >= self.min_age_s
                 and not any(f.kind is SpoofKind.UNCORROBORATED for f in item.spoof)]
 
     def is_open(self, key: AlertKey) -> bool:

@@ -44,7 +44,9 @@ class Warner:
     ``rules`` defaults to the site's ``rules`` settings (see
     :func:`~skywarden.warn.rules.rules_from_config`) over the defaults. The site's
     ``protected_area`` (a ``[lon, lat]`` polygon in its params) bounds the dark-drone
-    rule; without one, the whole area the sensors watch is protected.
+    rule; without one, the whole area the sensors watch is protected. Tracks younger
+    than ``min_age_s`` raise no alert but a spoofing one: a track a few seconds old has
+    not shown what it is, and most such tracks are short-lived false ones.
     """
 
     def __init__(
@@ -54,6 +56,7 @@ class Warner:
         *,
         clear_after_s: float = 5.0,
         update_every_s: float = 10.0,
+        min_age_s: float = 5.0,
     ) -> None:
         self.site = site
         self.rules = tuple(rules) if rules is not None else rules_from_config(
@@ -69,6 +72,7 @@ class Warner:
         self._origin = LaunchPointEstimator(
             self._frame, ground_altitude(site) - site.origin[2])
         self._book = AlertBook(clear_after_s, update_every_s)
+        self.min_age_s = min_age_s
         self._last_seen: dict[str, float] = {}
 
     def report_asset(self, asset_id: str, t: float, lat: float, lon: float) -> None:
@@ -139,4 +143,7 @@ class Warner:
             assets=tuple(self._assets.states(t)),
             protected=self._protected,
             open_keys=self._book.open_keys,
+            age_s=np.array([t - ev.first_t if (ev := evidence.get(x.track_id)) else 0.0
+                            for x in tracks], dtype=np.float64),
+            min_age_s=self.min_age_s,
         )
