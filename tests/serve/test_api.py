@@ -83,12 +83,23 @@ def test_tokens_and_roles(site_file: Path, tmp_path: Path) -> None:
                          json=zone).status_code == 200
         zones = httpx.get(live.url + "/api/zones", headers=_bearer(viewer)).json()
         assert {z["id"] for z in zones} == {"hq", "bridge"}
+        hq = next(z for z in zones if z["id"] == "hq")
+        assert httpx.put(live.url + "/api/zones/hq", headers=_bearer(ADMIN_TOKEN),
+                         json={**hq, "ceiling_m": 250.0}).status_code == 200
         audit = httpx.get(live.url + "/api/audit", headers=_bearer(ADMIN_TOKEN)).json()
-        assert [a["action"] for a in audit][:2] == ["edit_zone", "acknowledge"]
+        assert [a["action"] for a in audit][:3] == ["edit_zone", "edit_zone", "acknowledge"]
         assert httpx.get(live.url + "/api/audit", headers=_bearer(operator)).status_code == 403
         metrics = httpx.get(live.url + "/metrics", headers=_bearer(viewer)).text
         assert 'skywarden_reports_total{source="sapient"}' in metrics
         assert "skywarden_report_to_publish_seconds_bucket" in metrics
+
+    # The next start hands the edited zones to the pipeline (and so to the warner).
+    with live_service(site_file, f"sqlite:///{tmp_path / 'db.sqlite'}",
+                      with_drone=False) as live:
+        zones = {z.id: z for z in live.service.runtime.pipeline.site.zones}  # type: ignore[attr-defined]
+        assert set(zones) == {"hq", "bridge"}
+        assert zones["hq"].ceiling_m == 250.0
+        assert zones["bridge"].polygon == ((44.35, 33.30), (44.36, 33.30), (44.36, 33.31))
 
 
 def test_websocket_streams_moving_tracks_and_alerts(site_file: Path, tmp_path: Path) -> None:

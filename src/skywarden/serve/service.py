@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from skywarden.model import Site
-from skywarden.recording import read_site
+from skywarden.recording import read_site, site_from_dict, site_to_dict
 from skywarden.serve.api import create_app
 from skywarden.serve.auth import ADMIN_TOKEN_ENV, Authenticator, ensure_admin_token
 from skywarden.serve.feeds import (
@@ -57,6 +58,18 @@ def default_pipeline(site: Site, period_s: float) -> PicturePipeline:
     from skywarden.pipeline import Pipeline
 
     return Pipeline(site, period_s=period_s)
+
+
+def with_edited_zones(site: Site, edited: list[dict[str, Any]]) -> Site:
+    """The site with the zones edited through the API (kept in the store) in place of
+    the site file's, so that the warner watches what the operators last set."""
+    if not edited:
+        return site
+    described = site_to_dict(site)
+    zones = {zone["id"]: zone for zone in described.get("zones", [])}
+    zones.update({zone["id"]: zone for zone in edited})
+    described["zones"] = list(zones.values())
+    return site_from_dict(described)
 
 
 @dataclass
@@ -113,6 +126,7 @@ class Service:
             log.warning("city data %s not found: the map shows no buildings", self.city_file)
             self.city_file = None
         self.store = open_store(config.db_url)
+        self.site = with_edited_zones(self.site, self.store.zones())
         self.runtime = Runtime(self.site, make_pipeline(self.site, config.period_s),
                                self.store, period_s=config.period_s, lag_s=config.lag_s)
         self.auth = Authenticator(self.store, config.admin_token)
