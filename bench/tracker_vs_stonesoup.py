@@ -272,10 +272,11 @@ def run_stonesoup(scenario: Scenario) -> Result:
 def _print(results: list[Result], title: str) -> None:
     print(title)
     print(f"{'tracker':<12}{'wall s':>10}{'reports/s':>12}{'mean GOSPA m':>14}"
-          f"{'false tracks':>14}{'ID switches':>13}")
+          f"{'(loc':>8}{'missed':>8}{'false)':>8}{'false tracks':>14}{'ID switches':>13}")
     for r in results:
         score = r.scorer.result()
         print(f"{r.name:<12}{r.wall_s:>10.2f}{r.rate:>12.0f}{score.gospa:>14.1f}"
+              f"{score.localisation:>8.0f}{score.missed:>8.0f}{score.false:>8.0f}"
               f"{score.false_tracks:>14}{score.id_switches:>13}")
 
 

@@ -39,7 +39,7 @@ class MotionConfig:
     ``switch_rate_hz[i][j]`` is the rate of switching from model ``i`` to model ``j``.
     """
 
-    cv_accel_mps2: float = 2.0
+    cv_accel_mps2: float = 1.4
     ct_accel_mps2: float = 1.0
     ct_turn_noise_radps: float = 0.08
     hover_accel_mps2: float = 0.3
