@@ -79,6 +79,7 @@ class Identifier:
     _ground_up_m: float = field(init=False, repr=False)
     _classifier: Classifier = field(init=False, repr=False)
     _spoof: SpoofChecker = field(init=False, repr=False)
+    _cover: RangingCover = field(init=False, repr=False)
     _authorised: frozenset[str] = field(init=False, repr=False)
     _memory: dict[str, _Memory] = field(init=False, repr=False, default_factory=dict)
 
