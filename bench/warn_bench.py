@@ -191,7 +191,7 @@ def update_cost(site: Site, counts: tuple[int, ...] = (30, 300, 1000)) -> None:
             warner.update(0.0, items, evidence)
             timings.append(_best_of(
                 lambda w=warner, i=items, e=evidence: w.update(1.0, i, e)) * 1e3)
-        spots = warner._situation(0.0, items, evidence).en
+        spots = np.array([evidence[i.track_id].history[-1][1:3] for i in items])
         alt = np.array([i.track.alt_m for i in items])
         ms_naive = _best_of(lambda p=spots, a=alt: naive_zone_and_swarm(
             p, a, zones, [z.floor_m for z in site.zones], [z.ceiling_m for z in site.zones],
