@@ -8,6 +8,7 @@ import pytest
 from skywarden.geo import LocalFrame
 from skywarden.model import FixSource, PositionFix, RadarReport, SensorType
 from skywarden.pipeline import Pipeline
+from skywarden.track.tracker import Status
 from tests.track.helpers import (
     T0,
     Path,
@@ -220,3 +221,20 @@ def test_fixed_returns_leaking_through_the_mti_are_learnt_as_clutter() -> None:
     learnt = [p for p in pictures if p.t >= T0 + 120.0]
     assert sum(len(p.tracks) for p in learnt) == 0
     assert pipeline.tracker.clutter.suppressed > 0.6 * len(reports)
+
+
+def test_a_track_coasts_when_updates_stop_then_is_deleted() -> None:
+    rng = np.random.default_rng(37)
+    the_site = site(*RADARS)
+    drone = path_from_waypoints("d", [(20.0, (6.0, 3.0, 0.0))], (900.0, 700.0, 120.0))
+    pipeline = Pipeline(the_site, latency_s=0.5)
+    for report in sorted(_radar_scans(the_site, [drone], rng, 20.0), key=lambda r: r.t):
+        pipeline.feed(report)
+    list(pipeline.ready())
+    track_id = pipeline.advance(T0 + 20.0).tracks[0].track_id
+    assert pipeline.tracker.statuses()[track_id] is Status.CONFIRMED
+    coasting = pipeline.advance(T0 + 23.0)
+    assert [s.track_id for s in coasting.tracks] == [track_id]
+    assert pipeline.tracker.statuses()[track_id] is Status.COASTING
+    assert pipeline.advance(T0 + 40.0).tracks == []
+    assert track_id not in pipeline.tracker.statuses()

@@ -73,10 +73,12 @@ IDENTITY_BONUS = 25.0
 
 
 class Status(IntEnum):
-    """Where a track is in its life."""
+    """Where a track is in its life: tentative until M-of-N confirms it, confirmed while
+    updates come, coasting (still reported, predicted) while they have stopped."""
 
     TENTATIVE = 0
     CONFIRMED = 1
+    COASTING = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,8 @@ class TrackerConfig:
     innovations (squared Mahalanobis distance over the measurement dimension, 1 on
     average for a true target) must not exceed this. Clutter that falls in a gate by
     chance lands anywhere in it and scores far higher."""
+    coast_after_s: float = 2.5
+    """A confirmed track with no update for this long is coasting."""
     coast_min_s: float = 4.0
     """A confirmed track may coast at least this long without an update."""
     coast_max_s: float = 12.0
@@ -432,6 +436,7 @@ class Tracker:
             # An azimuth alone refines a track but does not vouch for it: wide gates
             # catch stray bearings, which must not keep a dead track alive.
             s.last_update[at] = np.maximum(s.last_update[at], t_meas)
+            s.status[at[s.status[at] == Status.COASTING]] = Status.CONFIRMED
             s.hits[at] += 1
             nis = np.sum(c * d2.reshape(k, N_MODELS), axis=1) / batch.dim
             s.nis_sum[at] += nis
@@ -523,6 +528,9 @@ class Tracker:
             (silent <= coast_limit) & (pos_sigma <= cfg.max_position_sigma_m)
             & (s.nis_recent[:n] <= cfg.max_recent_nis),
         )
+        coasting = ~tentative & (silent > cfg.coast_after_s)
+        s.status[:n] = np.where(coasting, Status.COASTING, np.where(
+            tentative, Status.TENTATIVE, Status.CONFIRMED))
         keep &= ~self._duplicates(t)
         if not keep.all():
             self.stats.tracks_deleted += int((~keep).sum())
@@ -585,8 +593,9 @@ class Tracker:
         """Of two tracks on one target, the one to drop: tentative before confirmed,
         then the younger."""
         s = self.store
-        if s.status[a] != s.status[b]:
-            return a if s.status[a] == Status.TENTATIVE else b
+        tentative_a, tentative_b = s.status[a] == Status.TENTATIVE, s.status[b] == Status.TENTATIVE
+        if tentative_a != tentative_b:
+            return a if tentative_a else b
         return a if s.born[a] > s.born[b] else b
 
     def _absorb_evidence(self, winner: int, loser: int) -> None:
@@ -602,10 +611,16 @@ class Tracker:
 
     # --- output ---------------------------------------------------------------------
 
-    def confirmed(self) -> IntArray:
-        """Row indices of the confirmed tracks."""
+    def statuses(self) -> dict[str, Status]:
+        """Every live track's status, by track id."""
         s = self.store
-        return np.flatnonzero(s.status[: s.n] == Status.CONFIRMED)
+        return {info.track_id: Status(v)
+                for info, v in zip(self.info, s.status[: s.n].tolist(), strict=True)}
+
+    def confirmed(self) -> IntArray:
+        """Row indices of the confirmed tracks (coasting ones included)."""
+        s = self.store
+        return np.flatnonzero(s.status[: s.n] != Status.TENTATIVE)
 
     def predicted(self, rows: IntArray, t: float) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Combined states (k, 7), covariances and mode probabilities of tracks ``rows``
