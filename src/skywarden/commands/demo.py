@@ -8,12 +8,18 @@ replay of the same recording until interrupted.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 DEMO_SCENARIO = "capital"
+
+if TYPE_CHECKING:
+    from skywarden.model import Alert, TrackState
+
+_Timed = TypeVar("_Timed", "TrackState", "Alert")
 
 
 def demo(
@@ -54,15 +60,11 @@ def demo(
 def summarise(picture: Path) -> None:
     """Print one row per track (its last state) and one per alert (its last state)."""
     from skywarden.console import print_table
-    from skywarden.model import Alert, TrackState
     from skywarden.recording import ALERTS_FILE, Rejections, iter_alerts, iter_tracks
 
     rejections = Rejections()
-    first_seen: dict[str, float] = {}
-    tracks: dict[str, TrackState] = {}
-    for state in iter_tracks(picture, rejections):
-        first_seen.setdefault(state.track_id, state.t)
-        tracks[state.track_id] = state
+    first_seen, tracks = _first_and_last(iter_tracks(picture, rejections),
+                                         lambda s: s.track_id)
     print_table(
         "Tracks",
         ["track", "class", "conf", "dark", "identity", "seconds", "sources"],
@@ -72,11 +74,7 @@ def summarise(picture: Path) -> None:
     )
     if not (picture / ALERTS_FILE).is_file():
         return
-    opened: dict[str, float] = {}
-    alerts: dict[str, Alert] = {}
-    for alert in iter_alerts(picture, rejections):
-        opened.setdefault(alert.alert_id, alert.t)
-        alerts[alert.alert_id] = alert
+    opened, alerts = _first_and_last(iter_alerts(picture, rejections), lambda a: a.alert_id)
     print_table(
         "Alerts",
         ["alert", "rule", "severity", "track", "zone/asset", "opened UTC", "state", "message"],
@@ -90,3 +88,15 @@ def _clock(t: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S")
+
+
+def _first_and_last(
+    items: Iterable[_Timed], key: Callable[[_Timed], str]
+) -> tuple[dict[str, float], dict[str, _Timed]]:
+    """The first time and the last item of each id in a time-ordered stream."""
+    first: dict[str, float] = {}
+    last: dict[str, _Timed] = {}
+    for item in items:
+        first.setdefault(key(item), item.t)
+        last[key(item)] = item
+    return first, last
