@@ -18,5 +18,5 @@ def test_demo_tracks_the_capital_and_prints_tracks_and_alerts(tmp_path: Path) ->
     assert (out / "recording" / "detections.jsonl").stat().st_size > 0
     tracks = (out / "picture" / "tracks.jsonl").read_text().splitlines()
     assert len(tracks) > 100
-    assert "Tracks" in result.stdout and "Alerts" in result.stdout
+    assert "Tracks that lasted" in result.stdout and "Alerts raised" in result.stdout
     assert "drone" in result.stdout

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 DEMO_SCENARIO = "capital"
+LASTING_TRACK_S = 10.0
+"""Tracks shorter than this are counted but not listed in the summary."""
 
 if TYPE_CHECKING:
     from skywarden.model import Alert, TrackState
@@ -58,28 +60,39 @@ def demo(
 
 
 def summarise(picture: Path) -> None:
-    """Print one row per track (its last state) and one per alert (its last state)."""
-    from skywarden.console import print_table
+    """Print the tracks that lasted, the alerts by rule and severity, and every alert
+    still standing at the end: what an operator takes over from the recording."""
+    from collections import Counter
+
+    from skywarden.console import print_message, print_table
+    from skywarden.model import AlertState
     from skywarden.recording import ALERTS_FILE, Rejections, iter_alerts, iter_tracks
 
     rejections = Rejections()
     first_seen, tracks = _first_and_last(iter_tracks(picture, rejections),
                                          lambda s: s.track_id)
+    lasting = [s for s in tracks.values() if s.t - first_seen[s.track_id] >= LASTING_TRACK_S]
     print_table(
-        "Tracks",
+        f"Tracks that lasted {LASTING_TRACK_S:g} s or more",
         ["track", "class", "conf", "dark", "identity", "seconds", "sources"],
         [[s.track_id, s.cls.value, round(s.class_conf, 2), "yes" if s.dark else "",
           s.remote_id or s.icao or "", round(s.t - first_seen[s.track_id]), ",".join(s.sources)]
-         for s in tracks.values()],
+         for s in lasting],
     )
+    print_message(f"{len(tracks)} confirmed tracks in all, {len(lasting)} lasted "
+                  f"{LASTING_TRACK_S:g} s or more")
     if not (picture / ALERTS_FILE).is_file():
         return
     opened, alerts = _first_and_last(iter_alerts(picture, rejections), lambda a: a.alert_id)
+    by_rule = Counter((a.rule, a.severity.value) for a in alerts.values())
+    print_table("Alerts raised", ["rule", "severity", "alerts"],
+                [[rule, severity, n] for (rule, severity), n in sorted(by_rule.items())])
+    standing = [a for a in alerts.values() if a.state is not AlertState.CLOSED]
     print_table(
-        "Alerts",
-        ["alert", "rule", "severity", "track", "zone/asset", "opened UTC", "state", "message"],
+        "Alerts standing at the end",
+        ["alert", "rule", "severity", "track", "zone/asset", "opened UTC", "message"],
         [[a.alert_id, a.rule, a.severity.value, a.track_id, a.zone or a.asset or "",
-          _clock(opened[a.alert_id]), a.state.value, a.message] for a in alerts.values()],
+          _clock(opened[a.alert_id]), a.message] for a in standing],
     )
 
 
