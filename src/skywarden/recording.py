@@ -722,6 +722,15 @@ def _load_line(raw: bytes) -> Any:
         raise LineError(None, "invalid JSON", str(error)) from None
 
 
+def parse_report_line(raw: bytes, sensor_types: Mapping[str, SensorType]) -> Report:
+    """Validate one detections.jsonl line as a live feed sends it; ``LineError`` says why
+    it is unusable."""
+    obj = _load_line(raw)
+    if not isinstance(obj, dict):
+        raise LineError(None, "not a JSON object")
+    return report_from_dict(obj, sensor_types)
+
+
 def iter_jsonl(
     path: Path, parse: Callable[[Mapping[str, Any]], T], rejections: Rejections
 ) -> Iterator[T]:

@@ -13,7 +13,14 @@ import pytest
 
 from skywarden.ingest.beast import FrameType, read_beast
 from skywarden.model import AdsbReport, FixSource, Site
-from skywarden.serve.feeds import AdsbFormat, ReplayClock, adsb_feed, replay, shift_site
+from skywarden.serve.feeds import (
+    AdsbFormat,
+    ReplayClock,
+    ReportLineServer,
+    adsb_feed,
+    replay,
+    shift_site,
+)
 from tests.recordings import BROKEN_LINES, GOOD_LINES, write_recording
 from tests.serve.service import running_service, until
 
@@ -135,3 +142,31 @@ def test_a_replayed_convoy_keeps_its_timetable(site: Site) -> None:
     assert shifted.sensors == site.sensors
     # An asset placed by a live feed has no timetable to shift.
     assert shift_site(site, clock).assets == site.assets
+
+
+def test_receivers_send_report_lines_and_a_bad_line_loses_nothing_else(
+    site: Site, tmp_path: Path
+) -> None:
+    lines = [GOOD_LINES[0], *BROKEN_LINES.values(), *GOOD_LINES[1:]]
+
+    async def scenario() -> None:
+        async with running_service(site, f"sqlite:///{tmp_path / 'db'}") as service:
+            server = ReportLineServer(service.runtime)
+            host, port = await server.start("127.0.0.1", 0)
+            try:
+                _, writer = await asyncio.open_connection(host, port)
+                writer.write(("\n".join(lines) + "\n").encode())
+                await writer.drain()
+                await until(lambda: len(service.pipeline.reports) >= len(GOOD_LINES), 10.0)
+                writer.close()
+            finally:
+                await server.stop()
+            received = service.pipeline.reports
+            assert sorted(r.sensor for r in received) == sorted(
+                line.split('"sensor": "')[1].split('"')[0] for line in GOOD_LINES)
+            rejected = _rejected(service.runtime.metrics)
+            assert {reason for source, reason in rejected if source == "reports"} == {
+                "invalid JSON", "range_m: not a finite number", "sensor: unknown sensor",
+                "range_m: missing", "az_deg: out of range"}
+
+    asyncio.run(scenario())

@@ -56,7 +56,7 @@ def demo(
     print_message(f"Starting the live map on a replay of {recording} (Ctrl-C stops it)")
     serve_command(site=recording, http=http, sapient="127.0.0.1:5020",
                   db=f"sqlite:///{out / 'skywarden.db'}", replay=recording, speed=speed,
-                  loop=True, beast=None, sbs=None, tile_url=None, period=1.0)
+                  loop=True, beast=None, sbs=None, reports=None, tile_url=None, period=1.0)
 
 
 def summarise(picture: Path) -> None:

@@ -35,6 +35,11 @@ def serve(
     beast: Annotated[str | None, typer.Option(help="HOST:PORT of a Beast ADS-B feed.")] = None,
     sbs: Annotated[str | None, typer.Option(help="HOST:PORT of an SBS (BaseStation) feed.")]
     = None,
+    reports: Annotated[
+        str | None,
+        typer.Option(help="HOST:PORT where receivers (Remote ID, RF, acoustic, ...) send "
+                          "report lines in the recording format."),
+    ] = None,
     tile_url: Annotated[
         str | None, typer.Option(help="Raster tile URL template ({z}/{x}/{y}) for the map.")
     ] = None,
@@ -60,13 +65,16 @@ def serve(
     config = ServiceConfig(
         site_file=site, http=_address(http) or ("127.0.0.1", 8080), sapient=_address(sapient),
         db_url=db, replay=replay, speed=speed, loop=loop, beast=_address(beast),
-        sbs=_address(sbs), tile_url=tile_url, period_s=period, lag_s=lag,
+        sbs=_address(sbs), reports=_address(reports), tile_url=tile_url, period_s=period,
+        lag_s=lag,
     )
 
     async def run() -> None:
         service = Service(config)
         started = await service.start()
         print_message(f"Skywarden is serving the map and API at {started.url}")
+        if started.reports is not None:
+            print_message(f"Report lines accepted on {started.reports[0]}:{started.reports[1]}")
         if started.new_admin_token is not None:
             print_message(f"Admin token (shown once, keep it): {started.new_admin_token}")
         elif config.admin_token:

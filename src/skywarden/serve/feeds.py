@@ -1,4 +1,5 @@
-"""Live feeds other than SAPIENT: a recording replayed as if live, and ADS-B TCP feeds.
+"""Live feeds other than SAPIENT: a recording replayed as if live, ADS-B TCP feeds, and
+receivers that send report lines.
 
 ``adsb_feed`` is a client of a dump1090/readsb receiver: the Beast binary stream (port
 30005) gives raw Mode S frames, which go to the pipeline as ADS-B reports for it to
@@ -10,6 +11,12 @@ own). A bad frame or line is counted and skipped; a lost connection is retried.
 measurement times and shifted so that the first report is now: with ``speed`` 2 the
 recording plays twice as fast and its times are compressed to match, so that data time
 keeps following wall time. With ``loop`` it starts over when it ends, later in time.
+
+``ReportLineServer`` is where receivers with no protocol of their own connect (a Remote
+ID receiver, an RF or acoustic gateway): each sends lines exactly as detections.jsonl
+holds them (recording format, one report a line, the sensor's id from the site file and
+its measurement time). Every line is validated on its own; a bad one is counted with its
+reason and the connection goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from skywarden.ingest.beast import BeastError, BeastParser, FrameType
 from skywarden.ingest.cooperative import CooperativeDecoder
 from skywarden.ingest.sbs import SbsError, parse_sbs
 from skywarden.model import AdsbReport, SensorType, Site
-from skywarden.recording import Rejections, iter_reports
+from skywarden.recording import LineError, Rejections, iter_reports, parse_report_line
 from skywarden.serve.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -177,3 +184,58 @@ async def _read_sbs(runtime: Runtime, reader: asyncio.StreamReader, sensor: str)
             continue
         for fix in decoder.feed_sbs(dataclasses.replace(message, t=time.time()), sensor):
             await runtime.submit(AdsbFormat.SBS.value, fix)
+
+
+REPORT_LINES_SOURCE = "reports"
+REPORT_LINE_LIMIT = 65536
+"""Longest report line read; a longer one is a broken stream and ends the connection."""
+
+
+class ReportLineServer:
+    """A TCP server taking report lines (the detections.jsonl format) from receivers."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        """Listen; returns the address bound (port 0 picks a free one)."""
+        self._server = await asyncio.start_server(self._connection, host, port,
+                                                  limit=REPORT_LINE_LIMIT)
+        bound = self._server.sockets[0].getsockname()
+        return str(bound[0]), int(bound[1])
+
+    async def stop(self) -> None:
+        """Stop listening and close every connection."""
+        if self._server is not None:
+            self._server.close()
+            for writer in list(self._writers):
+                writer.close()
+            await self._server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        types = {s.id: s.type for s in self.runtime.site.sensors}
+        self._writers.add(writer)
+        try:
+            while raw := await reader.readline():
+                if not raw.strip():
+                    continue
+                try:
+                    report = parse_report_line(raw, types)
+                except LineError as error:
+                    self.runtime.reject(REPORT_LINES_SOURCE, error.error_class)
+                    log.debug("report line from %s rejected: %s", peer, error)
+                    continue
+                await self.runtime.submit(REPORT_LINES_SOURCE, report)
+        except ValueError:
+            self.runtime.reject(REPORT_LINES_SOURCE, "line too long")
+            log.warning("report feed %s sent a line over %d bytes: disconnected", peer,
+                        REPORT_LINE_LIMIT)
+        except (OSError, asyncio.IncompleteReadError) as error:
+            log.info("report feed %s lost: %s", peer, error)
+        finally:
+            self._writers.discard(writer)
+            writer.close()

@@ -26,6 +26,7 @@ from skywarden.serve.auth import ADMIN_TOKEN_ENV, Authenticator, ensure_admin_to
 from skywarden.serve.feeds import (
     AdsbFormat,
     ReplayClock,
+    ReportLineServer,
     adsb_feed,
     first_report_time,
     replay,
@@ -85,6 +86,7 @@ class ServiceConfig:
     loop: bool = False
     beast: Address | None = None
     sbs: Address | None = None
+    reports: Address | None = None
     tile_url: str | None = None
     period_s: float = 1.0
     lag_s: float = 1.0
@@ -98,6 +100,7 @@ class Started:
 
     url: str
     sapient: Address | None
+    reports: Address | None
     new_admin_token: str | None
     run_id: int
 
@@ -131,6 +134,7 @@ class Service:
                                self.store, period_s=config.period_s, lag_s=config.lag_s)
         self.auth = Authenticator(self.store, config.admin_token)
         self.sapient = SapientServer(self.runtime)
+        self.report_lines = ReportLineServer(self.runtime)
         self.app = create_app(self.runtime, self.auth, web_dir=config.web_dir,
                               city_file=self.city_file, tile_url=config.tile_url)
         self._http: uvicorn.Server | None = None
@@ -144,6 +148,9 @@ class Service:
         sapient_at = None
         if self.config.sapient is not None:
             sapient_at = await self.sapient.start(*self.config.sapient)
+        reports_at = None
+        if self.config.reports is not None:
+            reports_at = await self.report_lines.start(*self.config.reports)
         host, port = self.config.http
         self._http = uvicorn.Server(uvicorn.Config(
             self.app, host=host, port=port, log_level="warning", lifespan="off",
@@ -165,7 +172,7 @@ class Service:
             if address is not None:
                 self._tasks.append(asyncio.create_task(
                     adsb_feed(self.runtime, address, fmt), name=f"skywarden-{fmt.value}"))
-        return Started(f"http://{bound[0]}:{bound[1]}/", sapient_at, new_token,
+        return Started(f"http://{bound[0]}:{bound[1]}/", sapient_at, reports_at, new_token,
                        self.runtime.run_id)
 
     async def wait(self) -> None:
@@ -184,5 +191,6 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.sapient.stop()
+        await self.report_lines.stop()
         await self.runtime.stop()
         self.store.close()
