@@ -48,6 +48,9 @@ class Flight:
     start_t: float = T0 - 60.0
     """When the track was born: a minute before the scene starts, so that it is old
     enough to alert from the first update."""
+    sources: tuple[str, ...] = ("radar-n", "eo-1")
+    """The sensors that updated the track recently: a radar by default, so that it is
+    ranged and may open alerts."""
     rows: list[tuple[float, float, float, float, float, float, float]] = field(
         default_factory=list)
 
@@ -63,6 +66,7 @@ class Flight:
         track = TrackState(
             t=t, track_id=self.track_id, lat=float(lat), lon=float(lon), alt_m=float(alt),
             vel_enu_mps=vel, pos_sigma_m=5.0, cls=self.cls, class_conf=0.9,
+            sources=self.sources,
             remote_id=self.remote_id, dark=self.dark,
         )
         item = Identified(track, Classification(self.cls, 0.9, (0.9, 0.04, 0.03, 0.03),
@@ -70,7 +74,8 @@ class Flight:
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
             track_id=self.track_id, first_t=self.start_t, last_update_t=t,
-            history=tuple(self.rows[-60:]), remote_id=self.remote_id, rf_hits=self.rf_hits,
+            history=tuple(self.rows[-60:]), sources=self.sources, remote_id=self.remote_id,
+            rf_hits=self.rf_hits,
             operator_lat=None if self.operator is None else self.operator[0],
             operator_lon=None if self.operator is None else self.operator[1],
         )

@@ -46,6 +46,13 @@ class RangingCover:
     def __bool__(self) -> bool:
         return bool(self._ids)
 
+    def covers(self, enu: np.ndarray) -> np.ndarray:
+        """Whether each site-frame position of ``enu`` (``(N, 3)``) lies in cover."""
+        if not self._ids:
+            return np.zeros(len(enu), dtype=bool)
+        ranges = np.linalg.norm(enu[:, None, :] - self._enu[None, :, :], axis=2)
+        return np.asarray(np.any(ranges <= self._reach, axis=1))
+
     def nearest(self, lat: float, lon: float, alt_m: float) -> CoverHit | None:
         """The nearest covering sensor of a WGS84 position, or ``None`` outside cover."""
         if not self._ids:

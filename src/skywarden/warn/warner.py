@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -13,8 +14,9 @@ from skywarden.identify.identifier import FORGET_AFTER_S, ground_altitude
 from skywarden.model import Alert, LaunchPoint, Site, TargetClass, TrackEvidence
 from skywarden.warn.alerts import AlertBook, Position
 from skywarden.warn.assets import AssetPositions
+from skywarden.warn.corroboration import DEFAULT_LIMITS, Corroboration, CorroborationLimits
 from skywarden.warn.origin import LaunchPointEstimator
-from skywarden.warn.rules import Rule, rules_from_config
+from skywarden.warn.rules import Firing, Rule, SpoofedRemoteId, rules_from_config
 from skywarden.warn.situation import Situation
 from skywarden.warn.zones import ZoneMap, project_lonlat
 
@@ -46,7 +48,9 @@ class Warner:
     ``protected_area`` (a ``[lon, lat]`` polygon in its params) bounds the dark-drone
     rule; without one, the whole area the sensors watch is protected. Tracks younger
     than ``min_age_s`` raise no alert but a spoofing one: a track a few seconds old has
-    not shown what it is, and most such tracks are short-lived false ones.
+    not shown what it is, and most such tracks are short-lived false ones. Nor does a
+    track open one while ``corroboration`` finds it unranged
+    (:mod:`skywarden.warn.corroboration`); ``None`` turns that gate off.
     """
 
     def __init__(
@@ -57,6 +61,7 @@ class Warner:
         clear_after_s: float = 5.0,
         update_every_s: float = 10.0,
         min_age_s: float = 5.0,
+        corroboration: CorroborationLimits | None = DEFAULT_LIMITS,
     ) -> None:
         self.site = site
         self.rules = tuple(rules) if rules is not None else rules_from_config(
@@ -73,6 +78,8 @@ class Warner:
             self._frame, ground_altitude(site) - site.origin[2])
         self._book = AlertBook(clear_after_s, update_every_s)
         self.min_age_s = min_age_s
+        self._corroboration = (None if corroboration is None
+                               else Corroboration(site, self._frame, corroboration))
         self._last_seen: dict[str, float] = {}
 
     def report_asset(self, asset_id: str, t: float, lat: float, lon: float) -> None:
@@ -88,6 +95,8 @@ class Warner:
         """Alert lines (open, update, closed) for one reporting instant."""
         situation = self._situation(t, identified, evidence)
         firings = [f for rule in self.rules for f in rule.evaluate(situation)]
+        if self._corroboration is not None:
+            firings = self._gate(situation, firings, evidence)
         where: dict[str, Position] = {
             item.track_id: (item.track.lat, item.track.lon, item.track.alt_m)
             for item in identified
@@ -102,12 +111,25 @@ class Warner:
         self._forget(t)
         return self._book.step(t, firings, where, launch)
 
+    def _gate(self, s: Situation, firings: list[Firing],
+              evidence: Mapping[str, TrackEvidence]) -> list[Firing]:
+        """Firings of tracks that may not open alerts, made holding ones (spoofing
+        firings excepted)."""
+        assert self._corroboration is not None
+        may = self._corroboration.may_open(s.tracks, evidence, s.vel)
+        barred = {item.track_id for item, ok in zip(s.tracks, may, strict=True) if not ok}
+        return [dataclasses.replace(f, strict=False)
+                if f.strict and f.key.track_id in barred and f.key.rule != SpoofedRemoteId.name
+                else f for f in firings]
+
     def merge(self, t: float, absorbed: str, survivor: str) -> list[Alert]:
         """Alert lines for track ``absorbed`` merging into ``survivor``: its alerts, rule
         state and launch point follow the survivor."""
         for rule in self.rules:
             rule.merge(absorbed, survivor)
         self._origin.merge(absorbed, survivor)
+        if self._corroboration is not None:
+            self._corroboration.merge(absorbed, survivor)
         self._last_seen.pop(absorbed, None)
         return self._book.merge(t, absorbed, survivor)
 
@@ -116,6 +138,8 @@ class Warner:
         for track_id in gone:
             del self._last_seen[track_id]
             self._origin.forget(track_id)
+        if self._corroboration is not None:
+            self._corroboration.forget(gone)
         for rule in self.rules:
             rule.forget(gone)
 

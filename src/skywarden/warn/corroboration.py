@@ -1,0 +1,96 @@
+"""Which tracks have shown enough of an object to open an alert of their own.
+
+On a busy sky the tracker also reports tracks that follow no object: ghosts where
+camera, acoustic and RF bearings of different drones cross, and second tracks on one
+drone. They pick up the drone's camera votes, rotor tone and RF hits, so they are
+classified as drones, and every drone rule would alarm on them. Measured on the
+``capital`` scenario, such tracks open most of their alerts at moments when no radar
+has updated them for seconds, while the tracks of real drones within radar cover are
+ranged on most updates. So a track may open an alert only while it is *ranged*:
+
+- a ranging sensor (a radar) updated it within the tracker's recent window;
+- or it lies outside every radar's cover, where nothing could;
+- or it carries a trusted Remote ID (its position is the drone's own broadcast);
+- or it moves too slowly for a radar's moving-target filter to see it (a hovering
+  drone) and has been ranged before.
+
+A gated track keeps the alerts it already has open (its firings still hold them) but
+opens none; spoofing alerts are about a broadcast, not a track, and are never gated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from skywarden.geo import LocalFrame
+from skywarden.identify import Identified
+from skywarden.identify.coverage import RangingCover
+from skywarden.model import Site, TrackEvidence
+
+
+@dataclass(frozen=True, slots=True)
+class CorroborationLimits:
+    """How the gate is set.
+
+    ``slow_mps``: below this horizontal speed a radar's moving-target filter may not
+    see a drone, so a track once ranged may go on opening alerts without radar.
+    """
+
+    slow_mps: float = 2.0
+
+
+DEFAULT_LIMITS = CorroborationLimits()
+
+
+class Corroboration:
+    """Decides, instant by instant, which tracks may open alerts."""
+
+    def __init__(self, site: Site, frame: LocalFrame,
+                 limits: CorroborationLimits | None = None) -> None:
+        self.limits = limits or CorroborationLimits()
+        self._frame = frame
+        self._cover = RangingCover(site, frame)
+        self._ranging_ids = frozenset(s.id for s in site.sensors
+                                      if s.type in self._cover.ranging)
+        self._ranged_once: set[str] = set()
+
+    def may_open(
+        self,
+        identified: Sequence[Identified],
+        evidence: Mapping[str, TrackEvidence],
+        vel: NDArray[np.float64],
+    ) -> NDArray[np.bool_]:
+        """Per track (rows of ``identified``, ``vel`` their ENU velocities): whether
+        it may open an alert now."""
+        if not identified:
+            return np.zeros(0, dtype=bool)
+        tracks = [item.track for item in identified]
+        covered = self._cover.covers(self._frame.geodetic_to_enu(
+            [x.lat for x in tracks], [x.lon for x in tracks], [x.alt_m for x in tracks]
+        ).reshape(-1, 3))
+        slow = np.hypot(vel[:, 0], vel[:, 1]) < self.limits.slow_mps
+        out = ~covered
+        for k, item in enumerate(identified):
+            ev = evidence.get(item.track_id)
+            if ev is not None and self._ranging_ids.intersection(ev.sources):
+                self._ranged_once.add(item.track_id)
+                out[k] = True
+            else:
+                broadcast = item.track.remote_id is not None and not item.spoof
+                hovering = bool(slow[k]) and item.track_id in self._ranged_once
+                out[k] = out[k] or broadcast or hovering
+        return out
+
+    def forget(self, track_ids: Iterable[str]) -> None:
+        """Drop what is remembered of tracks that no longer exist."""
+        self._ranged_once.difference_update(track_ids)
+
+    def merge(self, absorbed: str, survivor: str) -> None:
+        """A track merged into another: the survivor has been ranged if either was."""
+        if absorbed in self._ranged_once:
+            self._ranged_once.discard(absorbed)
+            self._ranged_once.add(survivor)

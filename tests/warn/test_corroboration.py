@@ -1,0 +1,80 @@
+"""The ranging gate: tracks that no radar updates, inside radar cover, open no alert."""
+
+from __future__ import annotations
+
+from skywarden.identify import SpoofFlag, SpoofKind
+from skywarden.model import Alert
+from skywarden.warn import DarkDrone, Loiter, SpoofedRemoteId, Warner, ZoneEntry
+from tests.recordings import EXAMPLE_SITE
+from tests.warn.scene import (
+    HQ_CENTRE,
+    HQ_EAST_EDGE,
+    SITE,
+    T0,
+    Flight,
+    run,
+    site_with,
+    still,
+    straight,
+)
+
+INBOUND = (HQ_EAST_EDGE + 300.0, HQ_CENTRE[1])
+BEARINGS_ONLY = ("eo-1", "mic-1", "rf-1")
+"""A ghost's sensors: bearings of cameras, microphones and direction finders."""
+
+
+def _opened(alerts: list[Alert], rule: str | None = None) -> list[Alert]:
+    return [a for a in alerts if a.state.value == "open" and (rule is None or a.rule == rule)]
+
+
+def test_a_track_no_radar_updates_opens_no_alert_and_a_ranged_one_does() -> None:
+    ghost = Flight("T1", straight(INBOUND, (-10.0, 0.0)), sources=BEARINGS_ONLY)
+    drone = Flight("T2", straight(INBOUND, (-10.0, 0.0)))
+    alerts = run(Warner(SITE, [ZoneEntry(), DarkDrone()]), [ghost, drone], 40)
+    assert {(a.track_id, a.rule) for a in _opened(alerts)} == {
+        ("T2", "dark_drone"), ("T2", "zone_entry")}
+
+
+def test_without_the_gate_the_same_track_is_alerted() -> None:
+    ghost = Flight("T1", straight(INBOUND, (-10.0, 0.0)), sources=BEARINGS_ONLY)
+    alerts = run(Warner(SITE, [ZoneEntry()], corroboration=None), [ghost], 40)
+    assert [a.track_id for a in _opened(alerts)] == ["T1"]
+
+
+def test_an_open_alert_holds_when_radar_loses_the_track() -> None:
+    flight = Flight("T1", still(HQ_CENTRE))
+    warner = Warner(SITE, [ZoneEntry()])
+    first = run(warner, [flight], 3)
+    flight.sources = BEARINGS_ONLY
+    later = run(warner, [flight], 30, t0=T0 + 4.0)
+    assert [a.state.value for a in first] == ["open"]
+    assert "closed" not in {a.state.value for a in later}
+
+
+def test_a_hovering_drone_once_ranged_may_open_alerts_unseen_by_radar() -> None:
+    near = (HQ_EAST_EDGE + 60.0, HQ_CENTRE[1])
+    seen = Flight("T1", still(near))
+    never = Flight("T2", still(near), sources=BEARINGS_ONLY)
+    warner = Warner(SITE, [Loiter(dwell_s=30.0)])
+    run(warner, [seen, never], 2)
+    seen.sources = BEARINGS_ONLY
+    alerts = run(warner, [seen, never], 40, t0=T0 + 3.0)
+    assert [a.track_id for a in _opened(alerts, "loiter")] == ["T1"]
+
+
+def test_outside_radar_cover_bearings_are_enough() -> None:
+    no_radar = site_with(sensors=[s for s in EXAMPLE_SITE["sensors"] if s["type"] != "radar"])
+    ghost = Flight("T1", straight(INBOUND, (-10.0, 0.0)), sources=BEARINGS_ONLY)
+    alerts = run(Warner(no_radar, [ZoneEntry()]), [ghost], 40)
+    assert [a.track_id for a in _opened(alerts)] == ["T1"]
+
+
+def test_a_broadcast_position_needs_no_radar_but_a_spoofed_one_does() -> None:
+    honest = Flight("T1", straight(INBOUND, (-10.0, 0.0)), dark=False,
+                    remote_id="1596F3C2B7D400000042", sources=("rid-1",))
+    flag = SpoofFlag(SpoofKind.INCONSISTENT, T0, "claims a position no sensor sees")
+    liar = Flight("T2", straight(INBOUND, (-10.0, 0.0)), dark=False,
+                  remote_id="1581F4QWK21B00000777", spoof=(flag,), sources=("rid-1",))
+    alerts = run(Warner(SITE, [ZoneEntry(), SpoofedRemoteId()]), [honest, liar], 40)
+    assert {(a.track_id, a.rule) for a in _opened(alerts)} == {
+        ("T1", "zone_entry"), ("T2", "spoofed_remote_id")}
