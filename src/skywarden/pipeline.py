@@ -6,6 +6,11 @@ out of order is fine); :meth:`Pipeline.advance` moves the data clock to an insta
 returns the :class:`Picture` at that instant. :meth:`Pipeline.ready` yields the pictures
 of every reporting instant (multiples of ``period_s``) that the reorder latency allows,
 and :meth:`Pipeline.flush` the rest at the end of a recording.
+
+When the tracker merges two tracks that follow one target, the identification and
+warning stages hear of it before they look at the instant's tracks, so the absorbed
+track's open alerts go on under the survivor (same alert id) rather than closing while
+the survivor opens new ones.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from skywarden.model import (
     TrackEvidence,
     TrackState,
 )
-from skywarden.track.tracker import Tracker, TrackerConfig
+from skywarden.track.tracker import Tracker, TrackerConfig, TrackMerge
 
 if TYPE_CHECKING:
     from skywarden.identify import Identifier
@@ -39,12 +44,14 @@ DEFAULT_LATENCY_S = 4.0
 
 @dataclass(frozen=True, slots=True)
 class Picture:
-    """The air picture at one instant: confirmed tracks, their evidence and alerts."""
+    """The air picture at one instant: confirmed tracks, their evidence, alerts, and the
+    track merges made since the previous picture."""
 
     t: float
     tracks: list[TrackState]
     evidence: dict[str, TrackEvidence]
     alerts: list[Alert] = field(default_factory=list)
+    merges: list[TrackMerge] = field(default_factory=list)
 
 
 class Pipeline:
@@ -128,11 +135,22 @@ class Pipeline:
     def advance(self, t: float) -> Picture:
         """Process everything up to data time ``t`` and return the picture there."""
         self.tracker.process_until(t)
+        merges = self.tracker.take_merges()
+        alerts = self._follow_merges(t, merges)
         tracks, evidence = self.tracker.snapshot(t)
         identified = self.identifier.update(t, tracks, evidence)
-        alerts = self.warner.update(t, identified, evidence)
+        alerts += self.warner.update(t, identified, evidence)
         return Picture(t=t, tracks=[item.track for item in identified], evidence=evidence,
-                       alerts=alerts)
+                       alerts=alerts, merges=merges)
+
+    def _follow_merges(self, t: float, merges: list[TrackMerge]) -> list[Alert]:
+        """Hand each merge, in order, to identification and warning; the alert lines
+        (dated ``t``, the instant being reported) of alerts that moved or closed."""
+        alerts: list[Alert] = []
+        for merge in merges:
+            self.identifier.merge(merge.absorbed_id, merge.survivor_id)
+            alerts += self.warner.merge(t, merge.absorbed_id, merge.survivor_id)
+        return alerts
 
     def ready(self) -> Iterator[Picture]:
         """Pictures of the reporting instants that no report in time can still change."""

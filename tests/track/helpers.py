@@ -17,6 +17,7 @@ from skywarden.model import (
     Sensor,
     SensorType,
     Site,
+    Zone,
 )
 from skywarden.pipeline import Picture, Pipeline
 
@@ -180,3 +181,53 @@ def arrival_order(reports: list[Report], rng: np.random.Generator,
     delays = rng.uniform(0.0, max_delay_s, len(reports))
     order = np.argsort([r.t + d for r, d in zip(reports, delays, strict=True)], kind="stable")
     return [reports[i] for i in order]
+
+
+def square_zone(zone_id: str, west: float, south: float, side: float) -> Zone:
+    """A square zone of ``side`` metres whose south-west corner is at ENU ``(west, south)``
+    from the test origin."""
+    frame = LocalFrame(ORIGIN["lat"], ORIGIN["lon"], ORIGIN["alt_m"])
+    corners = np.array([(west, south, 0.0), (west + side, south, 0.0),
+                        (west + side, south + side, 0.0), (west, south + side, 0.0),
+                        (west, south, 0.0)])
+    lat, lon, _ = frame.enu_to_geodetic(corners)
+    return Zone(zone_id, zone_id.upper(), tuple(zip(lon.tolist(), lat.tolist(), strict=True)))
+
+
+def duplicate_track_scene(rng: np.random.Generator) -> tuple[Site, list[Report]]:
+    """One drone that two radars first disagree about, then agree on: two tracks that
+    end up on top of each other and merge.
+
+    The drone flies north 10 m west of the zone ``hq`` (whose west edge is east 0), then
+    turns east into it. Radar ``R1`` sees it where it is and starts the first track.
+    Radar ``R2`` starts 3 s later and, for its first 10 s, places the drone 40 m further
+    east (inside the zone), an error that shrinks to nothing by 30 s; it starts a second,
+    younger track that is inside the zone while the first is outside. Only the zone-entry
+    rule is enabled (for every class), so the second track alone raises an alert before
+    the merge.
+    """
+    plain = site(sensor("R1", SensorType.RADAR, -1500.0, -800.0),
+                 sensor("R2", SensorType.RADAR, 1500.0, -800.0))
+    rules: dict[str, dict[str, object]] = {
+        name: {"enabled": False} for name in (
+            "predicted_entry", "asset_approach", "loiter", "dark_drone", "swarm",
+            "spoofed_remote_id")
+    }
+    rules["zone_entry"] = {"classes": ["drone", "bird", "aircraft", "unknown"]}
+    the_site = Site(name="merge", sensors=plain.sensors,
+                    zones=(square_zone("hq", 0.0, -300.0, 600.0),),
+                    params={**plain.params, "rules": rules})
+    true = path_from_waypoints("drone", [(60.0, (0.0, 3.0, 0.0)), (20.0, (3.0, 0.0, 0.0))],
+                               (-10.0, -250.0, 80.0))
+    error_east = 40.0 * np.clip((30.0 - (true.t - T0)) / 20.0, 0.0, 1.0)
+    seen_pos = true.pos + np.stack([error_east, np.zeros_like(error_east),
+                                    np.zeros_like(error_east)], axis=1)
+    seen = Path("drone as R2 sees it", true.t, seen_pos,
+                np.gradient(seen_pos, true.t, axis=0))
+    times = scan_times(T0, T0 + 80.0, 1.0)
+    reports: list[Report] = [
+        *radar_reports(the_site, "R1", [true], times, rng),
+        *radar_reports(the_site, "R2", [seen], times[3:] + 0.5, rng),
+    ]
+    reports.sort(key=lambda r: r.t)
+    return the_site, reports

@@ -16,7 +16,9 @@ Track life: a new track is tentative; ``confirm_hits`` updates within
 coasts when updates stop and is deleted when it has coasted longer than its record
 earns it or its position has become too uncertain (track quality). Tentative tracks
 that duplicate another track are dropped, and confirmed tracks that stay on top of one
-another are merged into the older one.
+another are merged into the older one. Each such merge is recorded as a
+:class:`TrackMerge` that the caller takes with :meth:`Tracker.take_merges`, so that what
+it keeps per track (identity, alerts) can follow the surviving track.
 """
 
 from __future__ import annotations
@@ -120,6 +122,16 @@ class TrackerConfig:
     hover_speed_mps: float = 1.0
     merge_confirmed_after: int = 3
     """Confirmed tracks found on top of each other at this many checks in a row merge."""
+
+
+@dataclass(frozen=True, slots=True)
+class TrackMerge:
+    """Confirmed track ``absorbed_id`` merged into ``survivor_id`` at data time ``t``: from
+    then on only the survivor is reported, and it carries the absorbed track's evidence."""
+
+    absorbed_id: str
+    survivor_id: str
+    t: float
 
 
 @dataclass
@@ -275,6 +287,8 @@ class Tracker:
         self._sequence = itertools.count()
         self._ids = itertools.count(1)
         self._overlaps: Counter[tuple[str, str]] = Counter()
+        self._merges: list[TrackMerge] = []
+        """Merges not yet taken by the caller, in the order they happened."""
 
     # --- input ----------------------------------------------------------------------
 
@@ -584,7 +598,10 @@ class Tracker:
                 overlaps[key] = self._overlaps[key] + 1
                 if overlaps[key] >= self.config.merge_confirmed_after:
                     drop[loser] = True
-                    self._absorb_evidence(a + b - loser, loser)
+                    survivor = a + b - loser
+                    self._absorb_evidence(survivor, loser)
+                    self._merges.append(TrackMerge(
+                        self.info[loser].track_id, self.info[survivor].track_id, t))
                     self.stats.tracks_merged += 1
         self._overlaps = overlaps
         return drop
@@ -610,6 +627,11 @@ class Tracker:
         kept.icao = kept.icao or gone.icao
 
     # --- output ---------------------------------------------------------------------
+
+    def take_merges(self) -> list[TrackMerge]:
+        """The merges made since the last call, oldest first (each is returned once)."""
+        merges, self._merges = self._merges, []
+        return merges
 
     def statuses(self) -> dict[str, Status]:
         """Every live track's status, by track id."""
