@@ -48,6 +48,9 @@ class Flight:
     start_t: float = T0 - 60.0
     """When the track was born: a minute before the scene starts, so that it is old
     enough to alert from the first update."""
+    pos_sigma_m: float = 5.0
+    clutter: float = 0.03
+    """The classifier's probability that the track follows no object at all."""
     sources: tuple[str, ...] = ("radar-n", "eo-1")
     """The sensors that updated the track recently: a radar by default, so that it is
     ranged and may open alerts."""
@@ -65,12 +68,12 @@ class Flight:
         lat, lon, alt = FRAME.enu_to_geodetic(np.array([e, n, up]))
         track = TrackState(
             t=t, track_id=self.track_id, lat=float(lat), lon=float(lon), alt_m=float(alt),
-            vel_enu_mps=vel, pos_sigma_m=5.0, cls=self.cls, class_conf=0.9,
+            vel_enu_mps=vel, pos_sigma_m=self.pos_sigma_m, cls=self.cls, class_conf=0.9,
             sources=self.sources,
             remote_id=self.remote_id, dark=self.dark,
         )
-        item = Identified(track, Classification(self.cls, 0.9, (0.9, 0.04, 0.03, 0.03),
-                                                (0.0, 0.0, 0.0, 0.0)),
+        rest = (1.0 - self.clutter - 0.07, 0.04, 0.03, self.clutter)
+        item = Identified(track, Classification(self.cls, 0.9, rest, (0.0, 0.0, 0.0, 0.0)),
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
             track_id=self.track_id, first_t=self.start_t, last_update_t=t,

@@ -78,3 +78,20 @@ def test_a_broadcast_position_needs_no_radar_but_a_spoofed_one_does() -> None:
     alerts = run(Warner(SITE, [ZoneEntry(), SpoofedRemoteId()]), [honest, liar], 40)
     assert {(a.track_id, a.rule) for a in _opened(alerts)} == {
         ("T1", "zone_entry"), ("T2", "spoofed_remote_id")}
+
+
+def test_a_coasting_track_opens_no_alert_until_measured_again() -> None:
+    flight = Flight("T1", still(HQ_CENTRE), pos_sigma_m=120.0)
+    warner = Warner(SITE, [ZoneEntry()])
+    coasting = run(warner, [flight], 10)
+    flight.pos_sigma_m = 8.0
+    measured = run(warner, [flight], 3, t0=T0 + 11.0)
+    assert coasting == []
+    assert [(a.t - T0, a.state.value) for a in measured] == [(11.0, "open")]
+
+
+def test_a_track_likely_to_follow_no_object_opens_no_alert() -> None:
+    doubtful = Flight("T1", straight(INBOUND, (-10.0, 0.0)), clutter=0.4)
+    likely = Flight("T2", straight(INBOUND, (-10.0, 0.0)), clutter=0.1)
+    alerts = run(Warner(SITE, [ZoneEntry()]), [doubtful, likely], 40)
+    assert [a.track_id for a in _opened(alerts)] == ["T2"]

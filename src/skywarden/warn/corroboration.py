@@ -12,7 +12,14 @@ ranged on most updates. So a track may open an alert only while it is *ranged*:
 - or it lies outside every radar's cover, where nothing could;
 - or it carries a trusted Remote ID (its position is the drone's own broadcast);
 - or it moves too slowly for a radar's moving-target filter to see it (a hovering
-  drone) and has been ranged before.
+  drone) and has been ranged before;
+
+and only while its position is known to within ``max_sigma_m``: the ghosts that a
+radar plot happens to update are mostly coasting, tens to hundreds of metres
+uncertain, where the tracks of real drones are measured to a few metres; and only
+while the classifier gives at most ``max_clutter`` to the track following no object
+at all (identification keeps a class with hysteresis, so a drone track may go on
+being reported a drone while clutter has become nearly as likely).
 
 A gated track keeps the alerts it already has open (its firings still hold them) but
 opens none; spoofing alerts are about a broadcast, not a track, and are never gated.
@@ -28,6 +35,7 @@ from numpy.typing import NDArray
 
 from skywarden.geo import LocalFrame
 from skywarden.identify import Identified
+from skywarden.identify.classify import CLUTTER
 from skywarden.identify.coverage import RangingCover
 from skywarden.model import Site, TrackEvidence
 
@@ -38,9 +46,15 @@ class CorroborationLimits:
 
     ``slow_mps``: below this horizontal speed a radar's moving-target filter may not
     see a drone, so a track once ranged may go on opening alerts without radar.
+    ``max_sigma_m``: a track whose 1-sigma horizontal position uncertainty has grown
+    past this is coasting on its predictions, not measured, whatever its sources say.
+    ``max_clutter``: the highest probability that the track follows no object at all
+    (:data:`~skywarden.identify.classify.CLUTTER`) at which it may open an alert.
     """
 
     slow_mps: float = 2.0
+    max_sigma_m: float = 35.0
+    max_clutter: float = 0.3
 
 
 DEFAULT_LIMITS = CorroborationLimits()
@@ -83,7 +97,9 @@ class Corroboration:
                 broadcast = item.track.remote_id is not None and not item.spoof
                 hovering = bool(slow[k]) and item.track_id in self._ranged_once
                 out[k] = out[k] or broadcast or hovering
-        return out
+        sigma = np.array([x.pos_sigma_m for x in tracks], dtype=np.float64)
+        clutter = np.array([item.classification.probs[CLUTTER] for item in identified])
+        return out & (sigma <= self.limits.max_sigma_m) & (clutter <= self.limits.max_clutter)
 
     def forget(self, track_ids: Iterable[str]) -> None:
         """Drop what is remembered of tracks that no longer exist."""
