@@ -51,15 +51,24 @@ def test_an_open_alert_holds_when_radar_loses_the_track() -> None:
     assert "closed" not in {a.state.value for a in later}
 
 
-def test_a_hovering_drone_once_ranged_may_open_alerts_unseen_by_radar() -> None:
+def test_a_hovering_drone_ranged_lately_may_open_alerts_unseen_by_radar() -> None:
     near = (HQ_EAST_EDGE + 60.0, HQ_CENTRE[1])
     seen = Flight("T1", still(near))
     never = Flight("T2", still(near), sources=BEARINGS_ONLY)
-    warner = Warner(SITE, [Loiter(dwell_s=30.0)])
+    warner = Warner(SITE, [Loiter(dwell_s=20.0)])
     run(warner, [seen, never], 2)
     seen.sources = BEARINGS_ONLY
     alerts = run(warner, [seen, never], 40, t0=T0 + 3.0)
     assert [a.track_id for a in _opened(alerts, "loiter")] == ["T1"]
+
+
+def test_a_hover_ranged_long_ago_opens_no_new_alert() -> None:
+    near = (HQ_EAST_EDGE + 60.0, HQ_CENTRE[1])
+    flight = Flight("T1", still(near))
+    warner = Warner(SITE, [Loiter(dwell_s=60.0)])
+    run(warner, [flight], 2)
+    flight.sources = BEARINGS_ONLY
+    assert _opened(run(warner, [flight], 90, t0=T0 + 3.0)) == []
 
 
 def test_outside_radar_cover_bearings_are_enough() -> None:

@@ -12,7 +12,8 @@ ranged on most updates. So a track may open an alert only while it is *ranged*:
 - or it lies outside every radar's cover, where nothing could;
 - or it carries a trusted Remote ID (its position is the drone's own broadcast);
 - or it moves too slowly for a radar's moving-target filter to see it (a hovering
-  drone) and has been ranged before;
+  drone) and was ranged within the last ``hover_memory_s`` (a ghost of bearings
+  stands still just as well, but is seldom ranged for long);
 
 and only while its position is known to within ``max_sigma_m``: the ghosts that a
 radar plot happens to update are mostly coasting, tens to hundreds of metres
@@ -45,7 +46,8 @@ class CorroborationLimits:
     """How the gate is set.
 
     ``slow_mps``: below this horizontal speed a radar's moving-target filter may not
-    see a drone, so a track once ranged may go on opening alerts without radar.
+    see a drone, so a track ranged within ``hover_memory_s`` may go on opening alerts
+    without radar.
     ``max_sigma_m``: a track whose 1-sigma horizontal position uncertainty has grown
     past this is coasting on its predictions, not measured, whatever its sources say.
     ``max_clutter``: the highest probability that the track follows no object at all
@@ -55,6 +57,7 @@ class CorroborationLimits:
     slow_mps: float = 2.0
     max_sigma_m: float = 35.0
     max_clutter: float = 0.3
+    hover_memory_s: float = 30.0
 
 
 DEFAULT_LIMITS = CorroborationLimits()
@@ -70,10 +73,11 @@ class Corroboration:
         self._cover = RangingCover(site, frame)
         self._ranging_ids = frozenset(s.id for s in site.sensors
                                       if s.type in self._cover.ranging)
-        self._ranged_once: set[str] = set()
+        self._last_ranged: dict[str, float] = {}
 
     def may_open(
         self,
+        t: float,
         identified: Sequence[Identified],
         evidence: Mapping[str, TrackEvidence],
         vel: NDArray[np.float64],
@@ -91,11 +95,12 @@ class Corroboration:
         for k, item in enumerate(identified):
             ev = evidence.get(item.track_id)
             if ev is not None and self._ranging_ids.intersection(ev.sources):
-                self._ranged_once.add(item.track_id)
+                self._last_ranged[item.track_id] = t
                 out[k] = True
             else:
                 broadcast = item.track.remote_id is not None and not item.spoof
-                hovering = bool(slow[k]) and item.track_id in self._ranged_once
+                hovering = bool(slow[k]) and (
+                    t - self._last_ranged.get(item.track_id, -np.inf) <= self.limits.hover_memory_s)
                 out[k] = out[k] or broadcast or hovering
         sigma = np.array([x.pos_sigma_m for x in tracks], dtype=np.float64)
         clutter = np.array([item.classification.probs[CLUTTER] for item in identified])
@@ -103,10 +108,11 @@ class Corroboration:
 
     def forget(self, track_ids: Iterable[str]) -> None:
         """Drop what is remembered of tracks that no longer exist."""
-        self._ranged_once.difference_update(track_ids)
+        for track_id in track_ids:
+            self._last_ranged.pop(track_id, None)
 
     def merge(self, absorbed: str, survivor: str) -> None:
         """A track merged into another: the survivor has been ranged if either was."""
-        if absorbed in self._ranged_once:
-            self._ranged_once.discard(absorbed)
-            self._ranged_once.add(survivor)
+        gone = self._last_ranged.pop(absorbed, None)
+        if gone is not None:
+            self._last_ranged[survivor] = max(gone, self._last_ranged.get(survivor, gone))

@@ -116,7 +116,7 @@ class Warner:
         """Firings of tracks that may not open alerts, made holding ones (spoofing
         firings excepted)."""
         assert self._corroboration is not None
-        may = self._corroboration.may_open(s.tracks, evidence, s.vel)
+        may = self._corroboration.may_open(s.t, s.tracks, evidence, s.vel)
         barred = {item.track_id for item, ok in zip(s.tracks, may, strict=True) if not ok}
         return [dataclasses.replace(f, strict=False)
                 if f.strict and f.key.track_id in barred and f.key.rule != SpoofedRemoteId.name
