@@ -11,6 +11,7 @@ measured in the same run: the same zone and swarm checks done point by point wit
 shapely objects and all pairs of drones (what one writes first).
 
     .venv/bin/python bench/warn_bench.py [--scenario capital] [--seed 1] [--duration 600]
+                                         [--no-gate] [--skip-scenario]
 """
 
 from __future__ import annotations
@@ -34,23 +35,26 @@ from skywarden.model import Site, TargetClass, TrackEvidence, TrackState
 from skywarden.sim.run import simulate
 from skywarden.sim.scenario import read_scenario
 from skywarden.warn import Swarm, Warner, ZoneEntry
+from skywarden.warn.corroboration import DEFAULT_LIMITS
 from skywarden.warn.evaluate import Evaluation, evaluate
 from skywarden.warn.zones import project_lonlat
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "skywarden" / "sim" / "scenarios"
 
 
-def scenario_measures(name: str, seed: int, duration: float) -> Evaluation:
-    """Simulate, run the pipeline, and print the warning measures."""
+def scenario_measures(name: str, seed: int, duration: float, gate: bool = True) -> Evaluation:
+    """Simulate, run the pipeline, and print the warning measures (``gate``: with the
+    warner's corroboration gate on which tracks may open alerts)."""
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
         simulate(read_scenario(SCENARIOS / f"{name}.yaml"), Path(tmp), seed=seed,
                  duration_s=duration)
         simulated = time.perf_counter() - began
         began = time.perf_counter()
-        ev = evaluate(Path(tmp))
+        ev = evaluate(Path(tmp), corroboration=DEFAULT_LIMITS if gate else None)
         ran = time.perf_counter() - began
-    print(f"# {name}, seed {seed}, {ev.duration_s:.0f} s of data "
+    print(f"# {name}, seed {seed}, {ev.duration_s:.0f} s of data, "
+          f"corroboration gate {'on' if gate else 'off'} "
           f"(simulated in {simulated:.1f} s, tracked+identified+warned in {ran:.1f} s)\n")
     order = [*CLASSES, TargetClass.UNKNOWN]
     confusion = ev.confusion()
@@ -205,10 +209,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=float, default=600.0)
     parser.add_argument("--skip-scenario", action="store_true")
+    parser.add_argument("--no-gate", action="store_true",
+                        help="open alerts on every track old enough (no corroboration gate)")
     args = parser.parse_args()
     scenario = read_scenario(SCENARIOS / f"{args.scenario}.yaml")
     if not args.skip_scenario:
-        scenario_measures(args.scenario, args.seed, args.duration)
+        scenario_measures(args.scenario, args.seed, args.duration, gate=not args.no_gate)
     update_cost(scenario.site)
 
 

@@ -27,6 +27,8 @@ from skywarden.metrics import TruthTable
 from skywarden.model import Alert, AlertState, Site, TargetClass, TrackState, TruthPoint
 from skywarden.pipeline import Picture, Pipeline
 from skywarden.recording import Rejections, iter_reports, iter_truth, read_site
+from skywarden.warn.corroboration import DEFAULT_LIMITS, CorroborationLimits
+from skywarden.warn.warner import Warner
 
 MATCH_GATE_M = 50.0
 """Furthest a track may be from a truth object and still be taken for it, or three
@@ -145,8 +147,12 @@ class Evaluation:
         return out
 
 
-def evaluate(recording: Path, duration_s: float | None = None) -> Evaluation:
-    """Run a recording with truth through the pipeline and match tracks to truth."""
+def evaluate(recording: Path, duration_s: float | None = None,
+             corroboration: CorroborationLimits | None = DEFAULT_LIMITS) -> Evaluation:
+    """Run a recording with truth through the pipeline and match tracks to truth.
+
+    ``corroboration`` sets the warner's gate on which tracks may open alerts
+    (``None``: no gate), so that its effect can be measured on the same run."""
     site = read_site(recording)
     rejections = Rejections()
     points = list(iter_truth(recording, rejections))
@@ -158,6 +164,7 @@ def evaluate(recording: Path, duration_s: float | None = None) -> Evaluation:
         firsts.setdefault(p.id, p)
     result = Evaluation(site, kinds, first_truth=firsts)
     pipeline = Pipeline(site)
+    pipeline.warner = Warner(site, corroboration=corroboration)
     t_first: float | None = None
     t_last = 0.0
 
