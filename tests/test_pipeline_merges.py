@@ -51,5 +51,6 @@ def test_one_alert_stays_open_until_the_survivor_enters_the_zone(
     last = pictures[-1]
     assert [track.track_id for track in last.tracks] == ["T1"]
     track = last.tracks[0]
-    east = LocalFrame(ORIGIN["lat"], ORIGIN["lon"], ORIGIN["alt_m"]).geodetic_to_enu(track.lat, track.lon, track.alt_m)
+    frame = LocalFrame(ORIGIN["lat"], ORIGIN["lon"], ORIGIN["alt_m"])
+    east = frame.geodetic_to_enu(track.lat, track.lon, track.alt_m)
     assert float(np.ravel(east)[0]) > 0.0
