@@ -15,6 +15,7 @@ the survivor opens new ones.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from skywarden.model import (
     Site,
     TrackEvidence,
     TrackState,
+    Zone,
 )
 from skywarden.track.tracker import Tracker, TrackerConfig, TrackMerge
 
@@ -131,6 +133,12 @@ class Pipeline:
         if math.isinf(self._earliest):
             return None
         return math.ceil(self._earliest / self.period_s) * self.period_s
+
+    def set_zones(self, zones: tuple[Zone, ...]) -> None:
+        """Warn about these protected zones from now on (an operator edited them live)."""
+        self.site = dataclasses.replace(self.site, zones=zones)
+        if "warner" in self.__dict__:
+            self.warner.set_zones(zones)
 
     def advance(self, t: float) -> Picture:
         """Process everything up to data time ``t`` and return the picture there."""

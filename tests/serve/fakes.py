@@ -17,6 +17,7 @@ from skywarden.model import (
     Site,
     TargetClass,
     TrackState,
+    Zone,
 )
 
 
@@ -40,6 +41,8 @@ class EchoPipeline:
     alert_open: bool = False
     track_ids: dict[str, str] = field(default_factory=dict)
     instants: list[float] = field(default_factory=list)
+    zones: tuple[Zone, ...] = ()
+    """The zones the service last told the pipeline to watch."""
 
     def _track_id(self, key: str) -> str:
         return self.track_ids.setdefault(key, f"T{len(self.track_ids) + 1}")
@@ -55,6 +58,9 @@ class EchoPipeline:
     def feed_fix(self, fix: PositionFix) -> None:
         self.fixes.append(fix)
         self.positions[fix.object_id or fix.sensor] = (fix.t, fix.lat, fix.lon, fix.alt_m)
+
+    def set_zones(self, zones: tuple[Zone, ...]) -> None:
+        self.zones = zones
 
     def advance(self, t: float) -> Picture:
         self.instants.append(t)

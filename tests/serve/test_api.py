@@ -86,6 +86,8 @@ def test_tokens_and_roles(site_file: Path, tmp_path: Path) -> None:
         hq = next(z for z in zones if z["id"] == "hq")
         assert httpx.put(live.url + "/api/zones/hq", headers=_bearer(ADMIN_TOKEN),
                          json={**hq, "ceiling_m": 250.0}).status_code == 200
+        watched = live.service.runtime.pipeline.zones  # type: ignore[attr-defined]
+        assert {z.id: z.ceiling_m for z in watched} == {"hq": 250.0, "bridge": 300.0}
         audit = httpx.get(live.url + "/api/audit", headers=_bearer(ADMIN_TOKEN)).json()
         assert [a["action"] for a in audit][:3] == ["edit_zone", "edit_zone", "acknowledge"]
         assert httpx.get(live.url + "/api/audit", headers=_bearer(operator)).status_code == 403

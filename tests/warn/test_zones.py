@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from skywarden.model import Zone
+from skywarden.warn import Warner, ZoneEntry
 from skywarden.warn.zones import ZoneMap
-from tests.warn.scene import FRAME, HQ_CENTRE, HQ_EAST_EDGE, SITE
+from tests.warn.scene import FRAME, HQ_CENTRE, HQ_EAST_EDGE, SITE, T0, Flight, run, still
 
 
 def _zones() -> ZoneMap:
@@ -56,3 +58,21 @@ def test_climbing_over_the_ceiling_is_no_entry() -> None:
     tte = zones.time_to_entry(en, np.array([700.0]), np.array([[-10.0, 0.0, 0.0]]),
                               np.array([5.0]), np.array([0.2]), 60.0, 1.0, 2.0)
     assert np.isinf(tte[0, 0])
+
+
+def test_a_zone_drawn_live_is_watched_from_the_next_update() -> None:
+    hover_en = (float(HQ_EAST_EDGE) + 800.0, 0.0)
+    warner = Warner(SITE, [ZoneEntry()])
+    flight = Flight("T1", still(hover_en))
+    assert run(warner, [flight], 10) == []
+    lat, lon, _ = FRAME.enu_to_geodetic(
+        [[hover_en[0] + dx, hover_en[1] + dy, 0.0]
+         for dx, dy in ((-100, -100), (100, -100), (100, 100), (-100, 100))])
+    annex = Zone("annex", "Annex", tuple(zip(lon.tolist(), lat.tolist(), strict=True)),
+                 0.0, 500.0)
+    warner.set_zones((*SITE.zones, annex))
+    alerts = run(warner, [flight], 5, t0=T0 + 11)
+    assert [(a.state.value, a.zone) for a in alerts][:1] == [("open", "annex")]
+    warner.set_zones(SITE.zones)
+    later = run(warner, [flight], 30, t0=T0 + 17)
+    assert [a.state.value for a in later if a.zone == "annex"][-1] == "closed"

@@ -223,8 +223,8 @@ def create_app(
 
     @app.put("/api/zones/{zone_id}", tags=["zones"])
     async def put_zone(zone_id: str, body: ZoneBody, who: Principal = admin) -> dict[str, Any]:
-        """Create or replace a zone (admins). The map and the API show it at once; the
-        warner watches it from the next start of the service."""
+        """Create or replace a zone (admins). The map and the API show it at once, and
+        the warning rules watch it from the next picture on."""
         zone = {"id": zone_id, **body.model_dump()}
         zone["polygon"] = [list(p) for p in body.polygon]
         await runtime.update_zone(zone, who.name, who.role.value)

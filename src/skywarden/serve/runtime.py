@@ -30,8 +30,14 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from skywarden.model import Alert, PositionFix, Report, Site, TrackState
-from skywarden.recording import alert_to_dict, report_to_dict, site_to_dict, track_to_dict
+from skywarden.model import Alert, PositionFix, Report, Site, TrackState, Zone
+from skywarden.recording import (
+    alert_to_dict,
+    report_to_dict,
+    site_from_dict,
+    site_to_dict,
+    track_to_dict,
+)
 from skywarden.serve.health import SensorBoard
 from skywarden.serve.metrics import Metrics
 from skywarden.serve.store import Store
@@ -68,6 +74,7 @@ class PicturePipeline(Protocol):
     def feed(self, report: Report) -> Any: ...
     def feed_fix(self, fix: PositionFix) -> Any: ...
     def advance(self, t: float) -> Picture: ...
+    def set_zones(self, zones: tuple[Zone, ...]) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,9 +368,14 @@ class Runtime:
         return alert
 
     async def update_zone(self, zone: dict[str, Any], actor: str, role: str) -> None:
-        """Store an edited zone, audit it, and tell every subscriber."""
+        """Check an edited zone, store and audit it, have the pipeline warn about it from
+        the next picture on, and tell every subscriber; ``SiteError`` when unusable."""
+        edited = {**self.zones, zone["id"]: zone}
+        watched = site_from_dict({**site_to_dict(self.site), "zones": list(edited.values())})
         now = self.clock()
         await self.db(self.store.save_zone, now, zone)
         await self.db(self.store.audit, now, actor, role, "edit_zone", zone["id"], zone)
         self.zones[zone["id"]] = zone
+        await asyncio.get_running_loop().run_in_executor(
+            self._pipeline_thread, self.pipeline.set_zones, watched.zones)
         self.broadcast({"type": "zone", "zone": zone})

@@ -11,7 +11,7 @@ import shapely
 from skywarden.geo import LocalFrame
 from skywarden.identify import Identified
 from skywarden.identify.identifier import FORGET_AFTER_S, ground_altitude
-from skywarden.model import Alert, LaunchPoint, Site, TargetClass, TrackEvidence
+from skywarden.model import Alert, LaunchPoint, Site, TargetClass, TrackEvidence, Zone
 from skywarden.warn.alerts import AlertBook, Position
 from skywarden.warn.assets import AssetPositions
 from skywarden.warn.corroboration import DEFAULT_LIMITS, Corroboration, CorroborationLimits
@@ -85,6 +85,14 @@ class Warner:
     def report_asset(self, asset_id: str, t: float, lat: float, lon: float) -> None:
         """A live position of a protected asset (overrides its route timetable)."""
         self._assets.report(asset_id, t, lat, lon)
+
+    def set_zones(self, zones: tuple[Zone, ...]) -> None:
+        """Watch these zones from the next update on (an operator edited them live).
+
+        Alerts of a zone that is gone or has moved away from a track clear through the
+        usual hysteresis, so nothing flaps when a boundary is redrawn."""
+        self.site = dataclasses.replace(self.site, zones=zones)
+        self._zones = ZoneMap(zones, self._frame)
 
     def update(
         self,

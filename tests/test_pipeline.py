@@ -1,4 +1,4 @@
-"""End to end: when the tracker merges two tracks of one drone, the alert raised on the
+"""The pipeline as a whole: alerts follow merged tracks, and zones edited live are watched."""
 absorbed track goes on under the survivor instead of closing and opening anew."""
 
 from __future__ import annotations
@@ -54,3 +54,18 @@ def test_one_alert_stays_open_until_the_survivor_enters_the_zone(
     frame = LocalFrame(ORIGIN["lat"], ORIGIN["lon"], ORIGIN["alt_m"])
     east = frame.geodetic_to_enu(track.lat, track.lon, track.alt_m)
     assert float(np.ravel(east)[0]) > 0.0
+
+
+def test_zones_edited_live_reach_the_warner_built_or_not() -> None:
+    from skywarden.pipeline import Pipeline
+    from skywarden.recording import site_from_dict
+    from tests.recordings import EXAMPLE_SITE
+
+    site = site_from_dict(EXAMPLE_SITE)
+    built = Pipeline(site)
+    assert [z.id for z in built.warner.site.zones] == ["hq"]
+    built.set_zones(())
+    assert built.warner.site.zones == () and built.site.zones == ()
+    lazy = Pipeline(site)
+    lazy.set_zones(())
+    assert lazy.warner.site.zones == ()
