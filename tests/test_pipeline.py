@@ -1,5 +1,6 @@
-"""The pipeline as a whole: alerts follow merged tracks, and zones edited live are watched."""
-absorbed track goes on under the survivor instead of closing and opening anew."""
+"""The pipeline as a whole: when two tracks merge, the alert open on the absorbed track
+goes on under the survivor instead of closing and opening anew; zones edited live are
+watched from the next picture."""
 
 from __future__ import annotations
 
