@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 import zlib
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -533,6 +534,15 @@ class _BroadcastSim(SensorSim):
     sends at ``phase + k * interval``; the receiver hears what is in range."""
 
     senders: IndexArray
+    phases: FloatArray
+
+    def choose_senders(self, sends: Callable[[TargetSpec], bool], interval: float) -> None:
+        """Take the targets that broadcast, each on its own phase: the phase belongs to
+        the target, not the receiver, so every receiver hears the same broadcasts."""
+        targets = self.scenario.targets
+        self.senders = np.array([i for i, t in enumerate(targets) if sends(t)], dtype=np.intp)
+        self.phases = np.array([_stable_fraction(targets[i].id) * interval
+                                for i in self.senders])
 
     def broadcasts(self, t0: float, t1: float, interval: float, phases: FloatArray) -> tuple[
         FloatArray, IndexArray
@@ -585,12 +595,7 @@ class RemoteIdSim(_BroadcastSim):
     def __init__(self, sensor: Sensor, scenario: Scenario, motion: Motion, seed: int,
                  duration_s: float) -> None:
         super().__init__(sensor, scenario, motion, seed, duration_s)
-        self.senders = np.array([i for i, t in enumerate(scenario.targets)
-                                 if t.remote_id is not None], dtype=np.intp)
-        # The phase belongs to the drone, not the receiver: every receiver hears the
-        # same broadcasts.
-        self.phases = np.array([_stable_fraction(scenario.targets[i].id) * self.INTERVAL_S
-                                for i in self.senders])
+        self.choose_senders(lambda target: target.remote_id is not None, self.INTERVAL_S)
 
     def measure(self, t0: float, t1: float) -> Batch:
         t, index = self.broadcasts(t0, t1, self.INTERVAL_S, self.phases)
@@ -614,10 +619,7 @@ class AdsbSim(_BroadcastSim):
     def __init__(self, sensor: Sensor, scenario: Scenario, motion: Motion, seed: int,
                  duration_s: float) -> None:
         super().__init__(sensor, scenario, motion, seed, duration_s)
-        self.senders = np.array([i for i, t in enumerate(scenario.targets)
-                                 if t.adsb is not None], dtype=np.intp)
-        self.phases = np.array([_stable_fraction(scenario.targets[i].id) * self.INTERVAL_S
-                                for i in self.senders])
+        self.choose_senders(lambda target: target.adsb is not None, self.INTERVAL_S)
         self.phase_of = dict(zip(self.senders.tolist(), self.phases.tolist(), strict=True))
 
     def measure(self, t0: float, t1: float) -> Batch:
