@@ -223,6 +223,19 @@ class SensorSim(ABC):
         s = sigma(self.sensor, name, self.scenario.wind_mps)
         return np.asarray(values + self.rng.normal(0.0, s, np.shape(values)), dtype=np.float64)
 
+    def detect_through_buildings(
+        self, possible: BoolArray, site_pos: FloatArray, snr: FloatArray
+    ) -> tuple[BoolArray, BoolArray, FloatArray]:
+        """Detections among looks that are ``possible`` at all, for a sensor that still
+        hears a target behind buildings, at a loss of ``nlos_loss_db``: which looks are
+        detected, which had a clear line of sight, and their SNR after that loss."""
+        clear = np.ones(len(snr), dtype=bool)
+        candidates = np.flatnonzero(possible)
+        clear[candidates] = self.visible(site_pos[candidates])
+        snr = np.where(clear, snr, snr - sim_param(self.sensor, "nlos_loss_db"))
+        pd = np.where(possible, pd_from_snr(self.sensor, snr), 0.0)
+        return self.detect(pd, site_pos, need_los=False), clear, snr
+
     def detect(self, pd: FloatArray, site_pos: FloatArray, need_los: bool = True) -> BoolArray:
         """Draw detections from probabilities; line of sight (the expensive part) is
         checked only for the draws that would otherwise be detections."""
@@ -413,12 +426,7 @@ class RfSim(_LookSim):
         az, el, rng_m = enu_to_aer(rel)
         snr = snr_db(sensor, rng_m, _take(self.signatures, index))
         in_view = in_field_of_view(sensor, az, el, rng_m) & active
-        clear = np.ones(len(t), dtype=bool)
-        candidates = np.flatnonzero(in_view)
-        clear[candidates] = self.visible(pos[candidates])
-        snr = np.where(clear, snr, snr - sim_param(sensor, "nlos_loss_db"))
-        pd = np.where(in_view, pd_from_snr(sensor, snr), 0.0)
-        hit = self.detect(pd, pos, need_los=False)
+        hit, clear, snr = self.detect_through_buildings(in_view, pos, snr)
         multipath = self.rng.random(len(t)) < np.where(
             clear, sim_param(sensor, "multipath_prob"), sim_param(sensor, "nlos_multipath_prob"))
         reflection = self.rng.uniform(20.0, 120.0, len(t)) * np.where(
@@ -467,12 +475,7 @@ class AcousticSim(_LookSim):
         wind = self.scenario.wind_mps
         snr = snr_db(sensor, rng_m, _take(self.signatures, index), wind_mps=wind)
         in_view = in_field_of_view(sensor, az, el, rng_m) & active & (snr > -30.0)
-        clear = np.ones(len(t), dtype=bool)
-        candidates = np.flatnonzero(in_view)
-        clear[candidates] = self.visible(pos[candidates])
-        snr = np.where(clear, snr, snr - sim_param(sensor, "nlos_loss_db"))
-        pd = np.where(in_view, pd_from_snr(sensor, snr), 0.0)
-        hit = self.detect(pd, pos, need_los=False)
+        hit, _, snr = self.detect_through_buildings(in_view, pos, snr)
         rr = range_rate(rel, vel)
         heard = self.f0[index] * SPEED_OF_SOUND_MPS / (SPEED_OF_SOUND_MPS + rr)
         f0 = heard * (1.0 + self.rng.normal(0.0, 0.01, len(t)))
@@ -573,12 +576,7 @@ class _BroadcastSim(SensorSim):
         _, _, rng_m = enu_to_aer(rel)
         snr = snr_db(sensor, rng_m, _take(self.signatures, index))
         in_range = active & (rng_m <= param(sensor, "max_range_m")) & np.isfinite(snr)
-        clear = np.ones(len(t), dtype=bool)
-        candidates = np.flatnonzero(in_range)
-        clear[candidates] = self.visible(pos[candidates])
-        snr = np.where(clear, snr, snr - sim_param(sensor, "nlos_loss_db"))
-        pd = np.where(in_range, pd_from_snr(sensor, snr), 0.0)
-        hit = self.detect(pd, pos, need_los=False)
+        hit, clear, snr = self.detect_through_buildings(in_range, pos, snr)
         eirp = self.signatures.rf_eirp_dbm[index]
         rssi = eirp - (20.0 * np.log10(np.maximum(rng_m, 1.0)) + 40.0) - np.where(
             clear, 0.0, sim_param(sensor, "nlos_loss_db"))
