@@ -287,6 +287,12 @@ class TrackState:
     ``pos_sigma_m`` is the 1-sigma horizontal position uncertainty. ``sources`` are the
     sensors that updated the track recently. ``dark`` is true for a drone track that no
     sensor has heard emit (no RF, no Remote ID).
+
+    ``authorised`` is true for a drone whose Remote ID serial the site allows and that no
+    spoofing check doubts. ``spoof`` lists why the track's Remote ID is not believed, one
+    ``"kind: reason"`` string per failed check (``kind`` is a spoofing-check name such as
+    ``inconsistent_position``; ``reason`` is the operator-readable explanation with its
+    numbers); it is empty for an honest or silent track.
     """
 
     t: float
@@ -302,6 +308,8 @@ class TrackState:
     remote_id: str | None = None
     icao: str | None = None
     dark: bool = False
+    authorised: bool = False
+    spoof: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

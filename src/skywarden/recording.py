@@ -606,11 +606,22 @@ def truth_to_dict(truth: TruthPoint) -> dict[str, Any]:
     )
 
 
+def _string_list(obj: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    """An optional list of strings (absent or null: empty)."""
+    value = obj.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+        raise LineError(key, "not a list of strings", repr(value)[:40])
+    return tuple(value)
+
+
 def track_from_dict(obj: Mapping[str, Any]) -> TrackState:
-    """Validate one tracks.jsonl object."""
-    sources = obj.get("sources", [])
-    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
-        raise LineError("sources", "not a list of strings")
+    """Validate one tracks.jsonl object.
+
+    ``authorised`` and ``spoof`` came after the first files were written: a line
+    without them reads as neither authorised nor spoofed.
+    """
     conf = _optional_number(obj, "class_conf")
     return TrackState(
         t=_time(obj),
@@ -622,15 +633,19 @@ def track_from_dict(obj: Mapping[str, Any]) -> TrackState:
         pos_sigma_m=_number(obj, "pos_sigma_m"),
         cls=_target_class(obj, "class") or TargetClass.UNKNOWN,
         class_conf=0.0 if conf is None else _in_range(conf, "class_conf", 0.0, 1.0),
-        sources=tuple(sources),
+        sources=_string_list(obj, "sources"),
         remote_id=_optional_string(obj, "remote_id"),
         icao=_optional_string(obj, "icao"),
         dark=bool(_optional_bool(obj, "dark")),
+        authorised=bool(_optional_bool(obj, "authorised")),
+        spoof=_string_list(obj, "spoof"),
     )
 
 
 def track_to_dict(track: TrackState) -> dict[str, Any]:
-    """The tracks.jsonl object of a track state; every field of the spec is present."""
+    """The tracks.jsonl object of a track state; every field of the spec is present,
+    followed by ``authorised`` and ``spoof`` (a list of ``"kind: reason"`` strings),
+    which readers of the spec ignore as unknown fields."""
     return {
         "t": track.t,
         "track_id": track.track_id,
@@ -645,6 +660,8 @@ def track_to_dict(track: TrackState) -> dict[str, Any]:
         "remote_id": track.remote_id,
         "icao": track.icao,
         "dark": track.dark,
+        "authorised": track.authorised,
+        "spoof": list(track.spoof),
     }
 
 

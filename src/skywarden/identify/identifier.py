@@ -120,7 +120,7 @@ class Identifier:
             items[k] = dataclasses.replace(
                 items[k],
                 track=dataclasses.replace(items[k].track, remote_id=source.track.remote_id,
-                                          dark=False),
+                                          dark=False, authorised=source.authorised),
                 authorised=source.authorised,
                 callsign=items[k].callsign or source.callsign,
             )
@@ -169,14 +169,16 @@ class Identifier:
         memory.reported = result.cls
         dark = (result.cls is TargetClass.DRONE and evidence.rf_hits == 0
                 and remote_id is None)
+        authorised = trusted and remote_id in self._authorised
         completed = dataclasses.replace(
             track, cls=result.cls, class_conf=round(result.conf, 3),
-            remote_id=remote_id, icao=icao, dark=dark,
+            remote_id=remote_id, icao=icao, dark=dark, authorised=authorised,
+            spoof=tuple(f"{flag.kind.value}: {flag.reason}" for flag in spoof),
         )
         return Identified(
             track=completed,
             classification=result,
-            authorised=trusted and remote_id in self._authorised,
+            authorised=authorised,
             spoof=spoof,
             callsign=evidence.callsign,
         )
