@@ -38,13 +38,20 @@ def decode(
     ] = None,
 ) -> None:
     """Print every decoded message as one JSON object a line (standard field names, SI
-    units) and every rejected frame with its reason; exit 1 only if nothing decoded."""
+    units) and every rejected frame with its reason; exit 1 only if nothing decoded.
+
+    For Remote ID, the authentication records reassembled from the pages follow the
+    messages: one line per whole record, incomplete set and rejected page."""
     import orjson
 
     from skywarden.ingest.records import adsb_records, remote_id_records
 
+    reassembly = None
     if protocol is Protocol.REMOTEID:
-        records = remote_id_records(source)
+        from skywarden.ingest.authentication import DecodedPageReassembly
+
+        reassembly = DecodedPageReassembly()
+        records = reassembly.follow(remote_id_records(source))
     else:
         records = adsb_records(source, _position(reference), range_m)
     decoded = rejected = 0
@@ -52,11 +59,13 @@ def decode(
     for record in records:
         if "rejected" in record:
             rejected += 1
-        else:
+        elif "record" not in record:
             decoded += 1
         out.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
     out.flush()
     print(f"{decoded} messages decoded, {rejected} frames rejected", file=sys.stderr)
+    if reassembly is not None and reassembly.pages:
+        print(reassembly.summary(), file=sys.stderr)
     if decoded == 0:
         raise typer.Exit(code=1)
 
