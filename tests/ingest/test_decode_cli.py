@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import dpkt
+import pytest
 from typer.testing import CliRunner
 
 from skywarden.cli import app
 from skywarden.ingest.adsb import encode_airborne_position, encode_identification
-from tests.ingest.captures import BEACON_CAPTURE, BT5_CAPTURE, capture
+from skywarden.ingest.remoteid import Authentication, AuthType, encode
+from skywarden.ingest.transports import IE_VENDOR_SPECIFIC, ODID_WIFI_OUI, ODID_WIFI_OUI_TYPE
+from tests.ingest.captures import BEACON_CAPTURE, BT5_CAPTURE, NAN_CAPTURE, capture
 
 runner = CliRunner()
 
@@ -130,3 +134,89 @@ def test_mode_ac_replies_in_a_beast_stream_are_shown_raw(tmp_path: Path) -> None
     assert lines[0] == {"offset": 0, "t": 16 / 12e6, "mode_ac": "0a21"}
     assert lines[1]["callsign"] == "FIN7"
     assert lines[1]["signal_dbfs"] < 0
+
+
+@pytest.mark.parametrize("name", [BEACON_CAPTURE, NAN_CAPTURE, BT5_CAPTURE])
+def test_the_real_captures_print_no_authentication_record(shared_data: Path, name: str) -> None:
+    """None of the real transmitters sends Authentication pages: no record line appears."""
+    _, lines, summary = _run("remoteid", str(capture(shared_data, name)))
+    assert lines and not [line for line in lines if "record" in line]
+    assert not [line for line in lines if line.get("message_type") == "authentication"]
+    assert "authentication pages" not in summary
+
+
+def _signature_pages(data: bytes, signed_at: float) -> list[bytes]:
+    """The encoded pages of one record: 17 bytes on page 0, 23 on each page after it."""
+    last = -(-(len(data) - 17) // 23)
+    page_zero = Authentication(
+        AuthType.MESSAGE_SET_SIGNATURE, 0, data[:17], last_page_index=last, length=len(data),
+        timestamp_s=signed_at,
+    )
+    rest = [
+        Authentication(AuthType.MESSAGE_SET_SIGNATURE, n, data[17 + 23 * (n - 1) : 17 + 23 * n])
+        for n in range(1, last + 1)
+    ]
+    return [encode(page) for page in (page_zero, *rest)]
+
+
+def _with_pages(frame: bytes, pages: list[bytes]) -> bytes:
+    """A captured beacon whose Remote ID message pack also carries ``pages``."""
+    ie_start = frame.index(ODID_WIFI_OUI + bytes([ODID_WIFI_OUI_TYPE])) - 2
+    assert frame[ie_start] == IE_VENDOR_SPECIFIC
+    ie_end = ie_start + 2 + frame[ie_start + 1]
+    counter_and_pack = frame[ie_start + 6 : ie_end]
+    pack = counter_and_pack[1:]
+    grown = pack[:2] + bytes([pack[2] + len(pages)]) + pack[3:] + b"".join(pages)
+    body = ODID_WIFI_OUI + bytes([ODID_WIFI_OUI_TYPE, counter_and_pack[0]]) + grown
+    return frame[:ie_start] + bytes([IE_VENDOR_SPECIFIC, len(body)]) + body + frame[ie_end:]
+
+
+def test_authentication_pages_in_a_beacon_capture_are_reassembled(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """The real beacon capture, each pack carrying one page more, as a signing drone's would.
+
+    Frames 1-10 rotate through the 4 pages of a first signature, frames 11-18 through
+    those of a second, and frames 19-21 start a third that the capture ends before its
+    last page; frame 20 also carries a stray page 7 beyond the declared last index 3.
+    """
+    first, second, third = bytes(range(70)), bytes(range(100, 170)), bytes(range(180, 250))
+    plan = [_signature_pages(first, 1_621_633_000.0)[(i - 1) % 4] for i in range(1, 11)]
+    plan += [_signature_pages(second, 1_621_633_940.0)[(i - 11) % 4] for i in range(11, 19)]
+    plan += _signature_pages(third, 1_621_633_945.0)[:3]
+    stray = encode(Authentication(AuthType.MESSAGE_SET_SIGNATURE, 7, b"stray"))
+    with capture(shared_data, BEACON_CAPTURE).open("rb") as source:
+        reader = dpkt.pcap.Reader(source)
+        link_type, captured = reader.datalink(), list(reader)
+    path = tmp_path / "signed_beacons.pcap"
+    with path.open("wb") as sink:
+        writer = dpkt.pcap.Writer(sink, linktype=link_type, nano=False)
+        for number, ((t, frame), page) in enumerate(zip(captured, plan, strict=True), start=1):
+            writer.writepkt(_with_pages(frame, [page, stray] if number == 20 else [page]), t)
+    times = [t for t, _ in captured]
+
+    code, lines, summary = _run("remoteid", str(path))
+    assert code == 0
+    messages = [line for line in lines if "record" not in line]
+    assert len(messages) == 105 + 21 + 1
+    assert messages[:6] == [line for line in messages if line["frame"] == 1]
+    records = [line for line in lines if "record" in line]
+    assert lines[-len(records):] == records  # after every message line
+    drone = messages[0]["source"]
+    assert drone == "84:cc:a8:60:43:24"
+    whole = [line for line in records if "data_hex" in line]
+    assert [(w["data_hex"], w["timestamp_s"], w["pages"], w["length"]) for w in whole] == [
+        (first.hex(), 1_621_633_000.0, 4, 70), (second.hex(), 1_621_633_940.0, 4, 70),
+    ]
+    assert all(w["sender"] == drone and w["auth_type"] == "message_set_signature" for w in whole)
+    assert [(w["first_t"], w["last_t"]) for w in whole] == [
+        pytest.approx((times[0], times[3])), pytest.approx((times[10], times[13])),
+    ]
+    [rejected] = [line for line in records if "rejected_page" in line]
+    assert rejected["rejected_page"] == 7 and rejected["t"] == pytest.approx(times[19])
+    assert "beyond the last page index 3" in rejected["reason"]
+    [incomplete] = [line for line in records if "incomplete" in line]
+    assert incomplete["incomplete"] == "end of input"
+    assert incomplete["missing_pages"] == [3] and incomplete["received_pages"] == [0, 1, 2]
+    assert "127 messages decoded, 0 frames rejected" in summary
+    assert "22 authentication pages: 2 records whole, 1 incomplete, 1 pages rejected" in summary
