@@ -3,7 +3,6 @@ zones, metrics, and a restart that loses no alert and no acknowledgement."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -14,10 +13,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from skywarden.model import Site, TargetClass, TrackState
 from tests.recordings import EXAMPLE_SITE
 from tests.serve import live as live_module
-from tests.serve.fakes import EchoPipeline, Picture
+from tests.serve.flagged import POLICE, POLICE_TRACK, SPOOF_REASON, flagging
 from tests.serve.live import ADMIN_TOKEN, Live, live_service
 
 READ_PATHS = ["/api/me", "/api/site", "/api/tracks", "/api/tracks/T1", "/api/alerts?state=open",
@@ -166,32 +164,6 @@ def test_restart_loses_no_alert_and_no_acknowledgement(site_file: Path, store_ur
         assert audit[0]["action"] == "acknowledge" and audit[0]["target"] == "R1-A1"
 
 
-SPOOFER = "1581F4QWK21B00000777"
-SPOOF_REASON = ("inconsistent_position: Remote ID claims a position 412 m from where "
-                "sensors see the drone (gate 60 m)")
-POLICE = "1581F5FJD22A00000001"
-
-
-class FlaggingPipeline(EchoPipeline):
-    """The echo pipeline as identification completes it: the drone it follows is
-    caught spoofing a Remote ID, and an authorised police drone hovers beside it."""
-
-    def advance(self, t: float) -> Picture:
-        picture = super().advance(t)
-        tracks = [dataclasses.replace(track, remote_id=SPOOFER, dark=False,
-                                      spoof=(SPOOF_REASON,)) for track in picture.tracks]
-        if tracks:
-            tracks.append(TrackState(t=t, track_id="P1", lat=33.3125, lon=44.3620, alt_m=60.0,
-                                     vel_enu_mps=(0.0, 0.0, 0.0), pos_sigma_m=1.0,
-                                     cls=TargetClass.DRONE, class_conf=0.99,
-                                     sources=("radar-n",), remote_id=POLICE, authorised=True))
-        return Picture(picture.t, tracks, picture.alerts)
-
-
-def _flagging(site: Site, period_s: float) -> FlaggingPipeline:
-    return FlaggingPipeline(site)
-
-
 def _flags(track: dict[str, object]) -> tuple[object, object]:
     return track["authorised"], track["spoof"]
 
@@ -199,8 +171,8 @@ def _flags(track: dict[str, object]) -> tuple[object, object]:
 def test_tracks_carry_the_authorised_flag_and_the_spoofing_reasons(
     site_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(live_module, "_echo", _flagging)
-    expected = {"T1": (False, [SPOOF_REASON]), "P1": (True, [])}
+    monkeypatch.setattr(live_module, "_echo", flagging)
+    expected = {"T1": (False, [SPOOF_REASON]), POLICE_TRACK: (True, [])}
     with live_service(site_file, f"sqlite:///{tmp_path / 'db.sqlite'}") as live:
         ws_url = live.url.replace("http://", "ws://") + f"/ws?token={ADMIN_TOKEN}"
         with connect(ws_url) as socket:
@@ -218,7 +190,8 @@ def test_tracks_carry_the_authorised_flag_and_the_spoofing_reasons(
                              lambda body: len(body.get("history", [])) >= 2)
         assert _flags(one) == expected["T1"]
         assert all(_flags(h) == expected["T1"] for h in one["history"])
-        police = httpx.get(live.url + "/api/tracks/P1", headers=_bearer(ADMIN_TOKEN)).json()
+        police = httpx.get(live.url + f"/api/tracks/{POLICE_TRACK}",
+                           headers=_bearer(ADMIN_TOKEN)).json()
         assert police["authorised"] is True and police["remote_id"] == POLICE
         span = httpx.get(live.url + "/api/history/span", headers=_bearer(ADMIN_TOKEN)).json()
         stored = httpx.get(live.url + "/api/history", headers=_bearer(ADMIN_TOKEN),

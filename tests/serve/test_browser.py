@@ -1,5 +1,6 @@
 """The operator map in a real headless Chromium: sign in, watch a track move,
-acknowledge an alert, reload, and find the acknowledgement still there."""
+acknowledge an alert, reload, and find the acknowledgement still there; see a spoofed
+Remote ID with its reason and an authorised drone marked as such."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import pytest
 from skywarden.serve.service import WEB_DIR
 from tests.conftest import PROJECT_ROOT, require
 from tests.recordings import EXAMPLE_SITE
+from tests.serve import live as live_module
+from tests.serve.flagged import POLICE, POLICE_TRACK, SPOOF_REASON, SPOOFER, flagging
 from tests.serve.live import ADMIN_TOKEN, live_service
 
 CHROMIUM = "/usr/bin/chromium"
@@ -89,6 +92,54 @@ def test_operator_signs_in_sees_tracks_move_and_acknowledges(tmp_path: Path) -> 
             page.wait_for_timeout(1500)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "operator-map.png"))
+            assert errors == []
+        finally:
+            browser.close()
+
+
+@pytest.mark.slow
+def test_the_map_shows_a_spoofed_remote_id_with_its_reason_and_an_authorised_drone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require(Path(CHROMIUM).is_file() or shutil.which("chromium") is not None,
+            "Debian chromium not installed (make system)")
+    require((WEB_DIR / "index.html").is_file(), "operator map not built (make web)")
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setattr(live_module, "_echo", flagging)
+    site_file = tmp_path / "site.json"
+    site_file.write_text(json.dumps(EXAMPLE_SITE))
+    with live_service(site_file, f"sqlite:///{tmp_path / 'db.sqlite'}",
+                      web_dir=WEB_DIR) as live, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 860})
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(live.url + "/")
+            page.fill("#login-token", ADMIN_TOKEN)
+            page.click("#login-button")
+            expect(page.locator("#login")).to_be_hidden()
+
+            # The police drone is labelled authorised on the map.
+            expect(page.locator(".track-label.authorised")).to_have_text(
+                f"{POLICE_TRACK} 60 m {POLICE} ✓ AUTHORISED")
+
+            # The spoofer's detail warns of its Remote ID and says why.
+            page.locator('#alerts li[data-alert-id="R1-A1"]').click()
+            warning = page.locator("#detail-spoof")
+            expect(warning).to_be_visible()
+            expect(warning).to_contain_text("Spoofed Remote ID")
+            kind, reason = SPOOF_REASON.split(": ", 1)
+            expect(page.locator("#detail-spoof-reasons li")).to_have_text(
+                f"{kind.replace('_', ' ')}: {reason}")
+            expect(page.locator("#detail-authorised")).to_be_hidden()
+            expect(page.locator('#detail-fields dd[data-field="identity"]')).to_have_text(
+                f"Remote ID {SPOOFER} (not believed)")
+            expect(page.locator(".track-label.spoof")).to_contain_text("SPOOFED ID")
+            page.wait_for_timeout(1000)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "operator-map-flags.png"))
             assert errors == []
         finally:
             browser.close()

@@ -183,6 +183,8 @@ function addLayers(map) {
     paint: { "circle-radius": 17, "circle-color": ["get", "threat"], "circle-opacity": 0.28, "circle-stroke-color": ["get", "threat"], "circle-stroke-width": 1.5 } });
   map.addLayer({ id: "track-dark", type: "circle", source: "tracks", filter: ["==", ["get", "dark"], true],
     paint: { "circle-radius": 14, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#ff2d55", "circle-stroke-width": 3.5 } });
+  map.addLayer({ id: "track-authorised", type: "circle", source: "tracks", filter: ["==", ["get", "authorised"], true],
+    paint: { "circle-radius": 14, "circle-color": "rgba(0,0,0,0)", "circle-stroke-color": "#40c057", "circle-stroke-width": 3 } });
   map.addLayer({ id: "track-spoof", type: "circle", source: "tracks", filter: ["==", ["get", "spoof"], true],
     paint: { "circle-radius": 22, "circle-color": "rgba(230,73,128,0.12)", "circle-stroke-color": "#f06595", "circle-stroke-width": 3, "circle-stroke-opacity": 0.95 } });
   map.addLayer({ id: "selection", type: "circle", source: "selection",
@@ -210,11 +212,26 @@ function openAlertsByTrack() {
   return byTrack;
 }
 
-function isSpoof(trackId) {
+// The reasons identification gives for not believing a track's Remote ID, each
+// "kind: reason" split into its check and its explanation (tracks stored before the
+// reasons were carried have none).
+function spoofReasons(track) {
+  return (track.spoof || []).map((entry) => {
+    const cut = entry.indexOf(": ");
+    return cut < 0 ? { kind: "", reason: entry } : { kind: entry.slice(0, cut), reason: entry.slice(cut + 2) };
+  });
+}
+
+function isSpoof(track) {
+  if (spoofReasons(track).length) return true;
   for (const alert of state.alerts.values()) {
-    if (alert.track_id === trackId && alert.state !== "closed" && /spoof/i.test(alert.rule)) return true;
+    if (alert.track_id === track.track_id && alert.state !== "closed" && /spoof/i.test(alert.rule)) return true;
   }
   return false;
+}
+
+function isAuthorised(track) {
+  return track.authorised === true && !isSpoof(track);
 }
 
 function isDark(track) {
@@ -240,7 +257,8 @@ function drawPicture(map, tracks, trails) {
       colour: trackColour(track, threat),
       heading: headingOf(track.vel_enu_mps),
       dark: isDark(track),
-      spoof: isSpoof(track.track_id),
+      spoof: isSpoof(track),
+      authorised: isAuthorised(track),
     };
     if (threat) properties.threat = SEVERITY_COLOUR[threat.severity];
     return { type: "Feature", geometry: { type: "Point", coordinates: [track.lon, track.lat] }, properties };
@@ -278,9 +296,11 @@ function drawLabels(map, tracks, threats) {
     }
     const element = marker.getElement();
     element.classList.toggle("threat", threats.has(track.track_id));
+    element.classList.toggle("spoof", isSpoof(track));
+    element.classList.toggle("authorised", isAuthorised(track));
     const identity = track.remote_id || track.icao || (isDark(track) ? "DARK" : "");
-    const spoof = isSpoof(track.track_id) ? " SPOOF?" : "";
-    element.textContent = `${track.track_id} ${Math.round(track.alt_m)} m${identity ? ` ${identity}` : ""}${spoof}`;
+    const flag = isSpoof(track) ? " SPOOFED ID" : isAuthorised(track) ? " ✓ AUTHORISED" : "";
+    element.textContent = `${track.track_id} ${Math.round(track.alt_m)} m${identity ? ` ${identity}` : ""}${flag}`;
     marker.setLngLat([track.lon, track.lat]);
   }
 }
@@ -324,7 +344,7 @@ function drawDetail(track) {
   const v = track.vel_enu_mps;
   const rows = [
     ["class", `${track.class} (${Math.round((track.class_conf || 0) * 100)} %)`],
-    ["identity", track.remote_id ? `Remote ID ${track.remote_id}` : track.icao ? `ICAO ${track.icao}` : track.dark ? "none — dark" : "none"],
+    ["identity", track.remote_id ? `Remote ID ${track.remote_id}${isSpoof(track) ? " (not believed)" : ""}` : track.icao ? `ICAO ${track.icao}` : track.dark ? "none — dark" : "none"],
     ["sources", (track.sources || []).join(", ") || "—"],
     ["speed", `${speedOf(v).toFixed(1)} m/s (${(speedOf(v) * 3.6).toFixed(0)} km/h)`],
     ["heading", `${headingOf(v).toFixed(0)}°`],
@@ -334,6 +354,7 @@ function drawDetail(track) {
     ["alerts", alerts.map((a) => `${a.severity} ${a.rule}`).join("; ") || "none"],
     ["updated", fmtTime(track.t)],
   ];
+  drawFlags(track);
   const list = $("detail-fields");
   list.replaceChildren(...rows.flatMap(([k, value]) => {
     const dt = document.createElement("dt");
@@ -343,6 +364,25 @@ function drawDetail(track) {
     dd.dataset.field = k;
     return [dt, dd];
   }));
+}
+
+// The authorised badge and the spoofed Remote ID warning at the head of the track detail.
+function drawFlags(track) {
+  $("detail-authorised").hidden = !isAuthorised(track);
+  const reasons = spoofReasons(track);
+  const spoofed = isSpoof(track);
+  $("detail-spoof").hidden = !spoofed;
+  $("detail-spoof-reasons").replaceChildren(...(reasons.length ? reasons : [{ kind: "", reason: "a spoofing alert is open on this track" }])
+    .map(({ kind, reason }) => {
+      const item = document.createElement("li");
+      if (kind) {
+        const name = document.createElement("b");
+        name.textContent = `${kind.replaceAll("_", " ")}: `;
+        item.append(name);
+      }
+      item.append(reason);
+      return item;
+    }));
 }
 
 function select(trackId) {
