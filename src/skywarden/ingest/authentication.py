@@ -22,11 +22,15 @@ What the air does to pages, and what the assembler does about it:
   page 0 declares, a length over what the declared pages hold) are rejected alone,
   counted by reason, and never stop the assembly of anything else.
 
-The default expiry is 10 s. F3411 asks a transmitter to send each static message,
-authentication pages included, at least once every 3 s, so a complete set of pages
-passes at least three times in 10 s: a set still incomplete after that lost more
-than bad luck on a few pages explains, while a set kept much longer would risk
-joining pages of two signatures.
+Pages carry no signing time beyond page 0, so an old data page heard after a new
+page 0, before the new page of that number, is taken as part of the new record: only
+checking the signature tells such a record apart, which this module does not do.
+
+The default expiry is 10 s. F3411 has a transmitter repeat its static data at least
+every 3 s, and transmitters cycle through their authentication pages with it, so a
+whole set passes about three times in 10 s: a set still incomplete after that has
+lost more than a few unlucky pages, while a set kept much longer would risk joining
+pages of two signatures.
 """
 
 from __future__ import annotations
