@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
-from skywarden.geo import LocalFrame
-from skywarden.model import FixSource, PositionFix, RadarReport, SensorType
+from skywarden.geo import LocalFrame, sensor_measure
+from skywarden.model import (
+    AcousticReport,
+    EoReport,
+    FixSource,
+    PositionFix,
+    RadarReport,
+    SensorType,
+)
 from skywarden.pipeline import Pipeline
 from skywarden.track.tracker import Status
 from tests.track.helpers import (
@@ -238,3 +247,39 @@ def test_a_track_coasts_when_updates_stop_then_is_deleted() -> None:
     assert pipeline.tracker.statuses()[track_id] is Status.COASTING
     assert pipeline.advance(T0 + 40.0).tracks == []
     assert track_id not in pipeline.tracker.statuses()
+
+
+def _clutter_plot_on_a_line_of_sight(the_site, drone, t):  # type: ignore[no-untyped-def]
+    """A radar plot halfway along eo-1's line of sight to the drone at ``t``."""
+    frame = LocalFrame(*the_site.origin)
+    cam, radar = the_site.sensor("eo-1"), the_site.sensor("radar-a")
+    cam_at = frame.geodetic_to_enu(cam.lat, cam.lon, cam.alt_m)
+    spot = cam_at + 0.5 * (drone.at(t)[0] - cam_at)
+    az, el, rng_m, _ = sensor_measure(LocalFrame(radar.lat, radar.lon, radar.alt_m), frame,
+                                      spot, np.zeros(3))
+    return RadarReport(t=t, sensor="radar-a", range_m=float(rng_m), az_deg=float(az),
+                       el_deg=float(el), rr_mps=-2.0)
+
+
+@pytest.mark.parametrize("looks", [1, 2])
+def test_a_clutter_plot_on_a_cameras_line_of_sight_does_not_confirm(looks: int) -> None:
+    """One camera's bearings to a far drone pass through a stray radar plot: they say
+    the target lies on a line, not where on it, so the plot must not confirm on them
+    (it did when one placement in space was enough)."""
+    rng = np.random.default_rng(41)
+    the_site = site(RADARS[0], PASSIVE[0])
+    drone = path_from_waypoints("far", [(12.0, (2.0, 1.0, 0.0))], (2600.0, 2200.0, 150.0))
+    reports: list[RadarReport | EoReport | AcousticReport] = [
+        _clutter_plot_on_a_line_of_sight(the_site, drone, T0 + 2.0)]
+    reports += bearing_reports(the_site, "eo-1", [drone], scan_times(T0, T0 + 12.0, 0.5), rng)
+    pipeline = Pipeline(the_site, latency_s=1.0)
+    pipeline.tracker.config = dataclasses.replace(pipeline.tracker.config,
+                                                  confirm_min_looks=looks)
+    pictures = []
+    for report in sorted(reports, key=lambda r: r.t):
+        pipeline.feed(report)
+        pictures.extend(pipeline.ready())
+    pictures.extend(pipeline.flush())
+    confirmed = {s.track_id for p in pictures for s in p.tracks}
+    assert pipeline.tracker.stats.tracks_started >= 1
+    assert (confirmed == set()) is (looks == 2)

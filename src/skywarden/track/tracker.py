@@ -122,6 +122,11 @@ class TrackerConfig:
     hover_speed_mps: float = 1.0
     merge_confirmed_after: int = 3
     """Confirmed tracks found on top of each other at this many checks in a row merge."""
+    confirm_min_looks: int = 2
+    """A tentative track confirms only once it has been placed in space this many times
+    (:attr:`TrackInfo.position_looks`). Bearings from one sensor only say the target
+    lies on a line: a clutter plot that happens to lie on a camera's line of sight to
+    some far drone would otherwise confirm on that camera's updates alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +167,10 @@ class TrackInfo:
     fixes: deque[PositionFix] = field(default_factory=deque)
     doppler: dict[str, list[float]] = field(default_factory=dict)
     """Per radar: [sum of range rates, sum of their sizes] of the plots absorbed."""
+    position_looks: int = 0
+    """Measurements that placed the target in space on their own: radar plots and
+    position fixes; a track started by triangulation begins with two (two sensors'
+    lines of sight crossed to place it)."""
 
     def doppler_steady(self, max_bias: float) -> bool:
         """Whether every radar that saw the track kept seeing its range rate with one
@@ -172,6 +181,8 @@ class TrackInfo:
         """Record what one associated measurement says about the target."""
         self.sources[item.sensor] = t
         self.source_types.add(sensor_type)
+        if isinstance(item, PositionFix | RadarReport):
+            self.position_looks += 1
         if isinstance(item, PositionFix):
             self.fix_updates += 1
             self.fixes.append(item)
@@ -468,7 +479,8 @@ class Tracker:
         )
         if confirm.any():
             rows = [i for i in at[confirm].tolist()
-                    if self.info[i].doppler_steady(cfg.clutter.max_doppler_bias)]
+                    if self.info[i].doppler_steady(cfg.clutter.max_doppler_bias)
+                    and self.info[i].position_looks >= cfg.confirm_min_looks]
             s.status[rows] = Status.CONFIRMED
             self.stats.tracks_confirmed += len(rows)
 
@@ -519,6 +531,8 @@ class Tracker:
             info.fixes = deque(maxlen=self.config.fixes_kept)
             for item in row_items:
                 info.absorb(item, self.sensor_types[item.sensor], born)
+            if len({item.sensor for item in row_items}) > 1:
+                info.position_looks = max(info.position_looks, 2)
             self.info.append(info)
         self.stats.tracks_started += k
 
