@@ -98,9 +98,11 @@ def scenario_measures(name: str, seed: int, duration: float, gate: bool = True) 
     print(f"False alerts (opened on non-drone tracks): {len(false)}, "
           f"{ev.false_alerts_per_hour():.0f} per hour; by rule: "
           f"{_count(a.rule for a in false)}")
-    birds = [a for a in false if (t := ev.truth_of(a.track_id)) is not None
-             and ev.kinds[t] is TargetClass.BIRD]
-    print(f"  of which on birds: {len(birds)}")
+    judged = [ev.truth_at(a.track_id, a.t) for a in false]
+    birds = sum(1 for t in judged if t is not None and ev.kinds[t] is TargetClass.BIRD)
+    authorised = sum(1 for t in judged if t in ev.authorised_objects())
+    print(f"  of which on birds: {birds}, on the authorised drone: {authorised}, "
+          f"on tracks following no object then: {judged.count(None)}")
     launch = ev.launch_errors()
     print("Launch point error vs truth (m, claimed 1-sigma, source): "
           + ", ".join(f"{k}: {e:.0f} ({s:.0f}, {src})" for k, (e, s, src) in launch.items()))

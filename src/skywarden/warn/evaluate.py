@@ -34,6 +34,10 @@ MATCH_GATE_M = 50.0
 """Furthest a track may be from a truth object and still be taken for it, or three
 times the track's own position uncertainty when that is larger (a track placed by
 bearings alone may be well off in range and still follow its object)."""
+ALERT_WINDOW_S = 5.0
+"""An alert is judged by the object its track followed within this many seconds of the
+moment it opened: a track may follow a bird for minutes and a passing drone for the
+few seconds that matter, and the operator is told of whatever was there then."""
 LAUNCH_AGL_M = 20.0
 """A truth object first seen below this height above ground is taken to launch there."""
 
@@ -42,7 +46,8 @@ LAUNCH_AGL_M = 20.0
 class Evaluation:
     """The pictures of one run matched to truth, and the measures taken from them.
 
-    ``matches`` maps ``(t, track_id)`` to the truth id (absent: a false track).
+    ``matches`` maps ``(t, track_id)`` to the truth id (absent: a false track); add
+    to it with :meth:`add_match`.
     """
 
     site: Site
@@ -53,11 +58,32 @@ class Evaluation:
     scores: list[tuple[Classification, TargetClass | None]] = field(default_factory=list)
     duration_s: float = 0.0
     first_truth: dict[str, TruthPoint] = field(default_factory=dict)
+    _by_track: dict[str, list[tuple[float, str]]] = field(default_factory=dict, repr=False)
 
     def truth_of(self, track_id: str) -> str | None:
         """The truth object a track followed most often over its life."""
-        votes = Counter(v for (_, k), v in self.matches.items() if k == track_id)
+        votes = Counter(v for _, v in self._matches_of(track_id))
         return votes.most_common(1)[0][0] if votes else None
+
+    def truth_at(self, track_id: str, t: float) -> str | None:
+        """The truth object a track followed around ``t`` (within
+        :data:`ALERT_WINDOW_S`), or over its life when it followed none then."""
+        votes = Counter(v for when, v in self._matches_of(track_id)
+                        if abs(when - t) <= ALERT_WINDOW_S)
+        return votes.most_common(1)[0][0] if votes else self.truth_of(track_id)
+
+    def add_match(self, t: float, track_id: str, truth: str) -> None:
+        """Record that a track followed a truth object at instant ``t``."""
+        self.matches[(t, track_id)] = truth
+        self._by_track.setdefault(track_id, []).append((t, truth))
+
+    def _matches_of(self, track_id: str) -> list[tuple[float, str]]:
+        return self._by_track.get(track_id, [])
+
+    def authorised_objects(self) -> set[str]:
+        """Truth objects whose Remote ID serial the site authorises."""
+        allowed = {a.remote_id for a in self.site.authorised}
+        return {k for k, p in self.first_truth.items() if p.remote_id in allowed}
 
     def confusion(self) -> dict[TargetClass, Counter[TargetClass]]:
         """Track lines by true class (``unknown``: false tracks) and reported class."""
@@ -79,19 +105,23 @@ class Evaluation:
         return scores, labels
 
     def alert_tracks(self, opened_only: bool = True) -> list[tuple[Alert, str | None]]:
-        """Each opening alert line with the truth object of its track."""
-        return [(a, self.truth_of(a.track_id)) for a in self.alerts
+        """Each opening alert line with the truth object its track followed then
+        (:meth:`truth_at`)."""
+        return [(a, self.truth_at(a.track_id, a.t)) for a in self.alerts
                 if not opened_only or a.state is AlertState.OPEN]
 
     def false_alerts(self) -> list[Alert]:
-        """Opened alerts whose track is not a drone (a bird, an aircraft or clutter).
-        A spoofing alert is about a broadcast, not an object: it is false only when no
-        drone of the truth broadcasts that serial."""
+        """Opened alerts on something that is not a drone to alarm on: a bird, an
+        aircraft, clutter, or a drone the site authorises. A spoofing alert is about
+        a broadcast, not an object: it is false only when no drone of the truth
+        broadcasts that serial."""
         serials = {t.remote_id for t in self.first_truth.values() if t.remote_id}
         by_track = {s.track_id: s.remote_id for s in self.tracks}
+        authorised = self.authorised_objects()
         return [a for a, truth in self.alert_tracks()
                 if not (a.rule == "spoofed_remote_id" and by_track.get(a.track_id) in serials)
-                and (truth is None or self.kinds[truth] is not TargetClass.DRONE)]
+                and (truth is None or self.kinds[truth] is not TargetClass.DRONE
+                     or truth in authorised)]
 
     def false_alerts_per_hour(self) -> float:
         """False alerts opened per hour of data."""
@@ -207,4 +237,4 @@ def _match(result: Evaluation, table: TruthTable, frame: LocalFrame, t: float,
     rows, cols = linear_sum_assignment(np.minimum(cost, 10 * gate[:, None]))
     for r, c in zip(rows, cols, strict=True):
         if cost[r, c] <= gate[r]:
-            result.matches[(t, tracks[r].track_id)] = ids[c]
+            result.add_match(t, tracks[r].track_id, ids[c])
