@@ -193,3 +193,17 @@ def test_acoustic_reports_in_wind_carry_their_wider_sigma(tmp_path: Path) -> Non
     reports = of_sensor(tmp_path, "mic")
     assert reports
     assert all(r["sigma"] == {"az_deg": 6.0, "el_deg": 9.0} for r in reports)
+
+
+def test_a_target_crossing_the_radars_north_gets_one_plot_per_rotation(tmp_path: Path) -> None:
+    """Due north of the radar the sweep ends one scan and starts the next: the beam
+    passes a target there once, so the radar forms one plot a rotation, not two a
+    few milliseconds apart."""
+    weave = [{"to": [40.0 * (-1) ** k, 400.0 + 300.0 * k, 80]} for k in range(1, 5)]
+    drone = {"id": "d", "model": "multirotor", "at": [-40, 400, 80], "speed_mps": 12,
+             "jitter_mps2": 0.0, "route": weave}
+    sc = scenario_from_dict(scenario([{**RADAR, "pd": 1.0}], [drone], duration_s=110))
+    simulate(sc, tmp_path, seed=6)
+    times = np.sort([r["t"] for r in of_sensor(tmp_path, "radar")])
+    assert len(times) > 90
+    assert np.diff(times).min() > 0.5

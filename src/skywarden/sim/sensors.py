@@ -273,6 +273,8 @@ class RadarSim(SensorSim):
         self.clutter_range = self.rng.uniform(150.0, 0.5 * reach, count)
         self.clutter_az = self.rng.uniform(0.0, 360.0, count)
         self.clutter_el = self.rng.uniform(-0.5, 1.5, count)
+        self._last_look = np.full(len(scenario.targets), -np.inf)
+        """When the beam last swept past each target (from the previous call too)."""
 
     def measure(self, t0: float, t1: float) -> Batch:
         scans = self.looks(t0, t1)
@@ -287,12 +289,13 @@ class RadarSim(SensorSim):
         start_pos, _, _ = self.motion.sample(np.repeat(scans, n).reshape(-1, n), index)
         start_az, _, _ = enu_to_aer(self.relative(start_pos))
         t_meas = scans[:, None] + start_az / 360.0 * self.period
+        once = self._once_per_rotation(t_meas)
         pos, rel, vel, active = self.sample(t_meas, index)
         az, el, rng_m = enu_to_aer(rel)
         rr = range_rate(rel, vel)
         snr = snr_db(sensor, rng_m, self.signatures)
         pd = pd_from_snr(sensor, snr) * in_field_of_view(sensor, az, el, rng_m)
-        pd *= (np.abs(rr) >= param(sensor, "mti_blind_mps")) & active
+        pd *= (np.abs(rr) >= param(sensor, "mti_blind_mps")) & active & once
         hit = self.detect(pd.reshape(-1), pos.reshape(-1, 3)).reshape(pd.shape)
         scan_of = np.nonzero(hit)[0]
         label, groups = self._resolution_cells(scan_of, rel[hit])
@@ -313,6 +316,15 @@ class RadarSim(SensorSim):
             np.concatenate([mean(rr[hit]), false[4]]),
             np.concatenate([10.0 * np.log10(np.maximum(weight, 1e-30)), false[5]]),
         )
+
+    def _once_per_rotation(self, t_meas: FloatArray) -> BoolArray:
+        """Which looks ``(scans, targets)`` are a new pass of the beam. A target on the
+        azimuth where the sweep starts (the radar's north) is reached at the very end
+        of one scan and again at the very start of the next, milliseconds apart; the
+        antenna passed it once, so the radar forms one plot, not two."""
+        previous = np.vstack([self._last_look[None, :], t_meas[:-1]])
+        self._last_look = t_meas[-1].copy()
+        return np.asarray(t_meas - previous >= 0.5 * self.period)
 
     def _plots(self, t_all: FloatArray, az_all: FloatArray, el_all: FloatArray,
                rng_all: FloatArray, rr_all: FloatArray, snr_all: FloatArray) -> Batch:
