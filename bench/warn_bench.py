@@ -1,6 +1,7 @@
 """Identification and warning: scenario measures, and the cost of one warning update.
 
-Part 1 simulates a built-in scenario (default ``capital``), runs it through the whole
+Part 1 simulates a scenario (default ``capital``; any built-in, ``real-flights`` and
+``swarm-<N>`` included, or a YAML file), runs it through the whole
 pipeline and prints what an operator would judge the warning layer by: the class
 confusion matrix, confidence calibration, time from a drone's first track to its first
 alert, warning time before zone entry, false alerts per hour (alerts on tracks that
@@ -10,7 +11,8 @@ Part 2 times one ``Warner.update`` over N drones near the zones, beside a naive 
 measured in the same run: the same zone and swarm checks done point by point with
 shapely objects and all pairs of drones (what one writes first).
 
-    .venv/bin/python bench/warn_bench.py [--scenario capital] [--seed 1] [--duration 600]
+    .venv/bin/python bench/warn_bench.py [--scenario capital|real-flights|FILE.yaml] [--seed 1]
+                                         [--duration 600]
                                          [--no-gate] [--skip-scenario]
 """
 
@@ -32,14 +34,12 @@ from skywarden.identify import Classification, Identified
 from skywarden.identify.calibration import fit_temperature, reliability
 from skywarden.identify.classify import CLASSES, CLUTTER, ClassModel
 from skywarden.model import Site, TargetClass, TrackEvidence, TrackState
+from skywarden.sim.builtin import load_scenario
 from skywarden.sim.run import simulate
-from skywarden.sim.scenario import read_scenario
 from skywarden.warn import Swarm, Warner, ZoneEntry
 from skywarden.warn.corroboration import DEFAULT_LIMITS
 from skywarden.warn.evaluate import Evaluation, evaluate
 from skywarden.warn.zones import project_lonlat
-
-SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "skywarden" / "sim" / "scenarios"
 
 
 def scenario_measures(name: str, seed: int, duration: float, gate: bool = True) -> Evaluation:
@@ -47,8 +47,7 @@ def scenario_measures(name: str, seed: int, duration: float, gate: bool = True) 
     warner's corroboration gate on which tracks may open alerts)."""
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        simulate(read_scenario(SCENARIOS / f"{name}.yaml"), Path(tmp), seed=seed,
-                 duration_s=duration)
+        simulate(load_scenario(name), Path(tmp), seed=seed, duration_s=duration)
         simulated = time.perf_counter() - began
         began = time.perf_counter()
         ev = evaluate(Path(tmp), corroboration=DEFAULT_LIMITS if gate else None)
@@ -214,7 +213,7 @@ def main() -> None:
     parser.add_argument("--no-gate", action="store_true",
                         help="open alerts on every track old enough (no corroboration gate)")
     args = parser.parse_args()
-    scenario = read_scenario(SCENARIOS / f"{args.scenario}.yaml")
+    scenario = load_scenario(args.scenario)
     if not args.skip_scenario:
         scenario_measures(args.scenario, args.seed, args.duration, gate=not args.no_gate)
     update_cost(scenario.site)
