@@ -99,7 +99,8 @@ def scenario_measures(name: str, seed: int, duration: float, gate: bool = True) 
           f"{_count(a.rule for a in false)}")
     judged = [ev.truth_at(a.track_id, a.t) for a in false]
     birds = sum(1 for t in judged if t is not None and ev.kinds[t] is TargetClass.BIRD)
-    authorised = sum(1 for t in judged if t in ev.authorised_objects())
+    allowed = ev.authorised_objects()
+    authorised = sum(1 for t in judged if t in allowed)
     print(f"  of which on birds: {birds}, on the authorised drone: {authorised}, "
           f"on tracks following no object then: {judged.count(None)}")
     launch = ev.launch_errors()
