@@ -386,6 +386,13 @@ class PositionFix:
     cls: TargetClass | None = None
 
 
+RECENT_EVIDENCE_S = 30.0
+"""How recently emission and rotor tone must have been heard to count for a track's
+class (:attr:`TrackEvidence.rf_recent`, :attr:`TrackEvidence.f0_hz`): a track that lost
+its drone and took up a bird must not go on being called a drone because the drone
+was heard minutes ago."""
+
+
 @dataclass(frozen=True, slots=True)
 class TrackEvidence:
     """What the tracker has learnt about one track, for identification and warning.
@@ -394,9 +401,10 @@ class TrackEvidence:
     the site's ENU frame, oldest first (bounded length). ``hover_s`` is the time spent
     near-stationary, ``mode_probs`` the motion-model probabilities (``cv``, ``ct``,
     ``hover``). ``eo_votes`` sums camera confidence per class; ``rf_hits`` counts RF
-    direction-finder updates (the drone emits); ``f0_hz`` is the latest acoustic
-    blade-pass frequency; ``rcs_dbsm`` the mean radar cross-section. Identity fields
-    come from cooperative fixes the track absorbed.
+    direction-finder updates over the track's life (the drone emits) and ``rf_recent``
+    those of the last half-minute; ``f0_hz`` is the latest acoustic blade-pass
+    frequency heard in that half-minute; ``rcs_dbsm`` the mean radar cross-section.
+    Identity fields come from cooperative fixes the track absorbed.
     """
 
     track_id: str
@@ -418,4 +426,5 @@ class TrackEvidence:
     operator_lon: float | None = None
     cooperative_only: bool = False
     fixes: tuple[PositionFix, ...] = ()
+    rf_recent: int = 0
     """The latest cooperative fixes associated with the track (bounded), for spoof checks."""

@@ -57,8 +57,11 @@ def weave(speed: float, height: float, seed: int
 
 
 def evidence(track_id: str, rows: tuple[tuple[float, ...], ...], **kw: Any) -> TrackEvidence:
-    """Evidence of a track with these history rows; keyword fields as in TrackEvidence."""
+    """Evidence of a track with these history rows; keyword fields as in TrackEvidence.
+    These tracks are seconds old, so every RF hit is also a recent one unless
+    ``rf_recent`` says otherwise."""
     types = kw.pop("source_types", frozenset({SensorType.RADAR}))
+    kw.setdefault("rf_recent", kw.get("rf_hits", 0))
     return TrackEvidence(track_id=track_id, first_t=rows[0][0], last_update_t=rows[-1][0],
                          history=rows, source_types=types, **kw)
 

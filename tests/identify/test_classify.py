@@ -41,6 +41,17 @@ def test_a_bird_by_its_flight_cross_section_and_the_cameras_is_a_bird() -> None:
     assert not item.track.dark
 
 
+def test_a_track_that_took_up_a_bird_is_not_held_a_drone_by_emissions_long_past() -> None:
+    """A track that followed an emitting drone for minutes, then lost it and took up a
+    bird: the RF hits and the rotor tone are of the past, the cameras see a bird."""
+    rows = history(weave(9.0, 50.0, seed=2), 30)
+    then = {"eo_votes": votes(bird=3.0), "rcs_dbsm": -26.0, "rf_hits": 150}
+    cls, conf, _ = _identify({**then, "rf_recent": 0}, rows)
+    assert cls is TargetClass.BIRD and conf > 0.9
+    heard_now, _, _ = _identify({**then, "rf_recent": 150, "f0_hz": 180.0}, rows)
+    assert heard_now is TargetClass.DRONE
+
+
 def test_an_ads_b_aircraft_is_an_aircraft() -> None:
     cls, conf, _ = _identify({"icao": "72A1F3", "rcs_dbsm": 12.0},
                              history(line(60.0, 300.0), 20))

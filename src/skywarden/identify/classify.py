@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skywarden.identify.features import Kinematics
-from skywarden.model import SensorType, TargetClass, TrackEvidence
+from skywarden.model import RECENT_EVIDENCE_S, SensorType, TargetClass, TrackEvidence
 
 CLASSES: tuple[TargetClass, ...] = (TargetClass.DRONE, TargetClass.BIRD, TargetClass.AIRCRAFT)
 """The classes an object can be reported as, in the order of every score vector."""
@@ -236,7 +236,8 @@ class Classifier:
         def clip(part: NDArray[np.float64], cap: float) -> NDArray[np.float64]:
             return np.maximum(part - part.max(), -cap)
 
-        parts = [_rf_loglik(evidence.rf_hits, age_s), _f0_loglik(evidence.f0_hz)]
+        parts = [_rf_loglik(evidence.rf_recent, min(age_s, RECENT_EVIDENCE_S)),
+                 _f0_loglik(evidence.f0_hz)]
         motion = clip(_hover_loglik(hover_s), m.feature_cap_nats)
         if kin is not None:
             parts += [_height_loglik(kin.agl_m), _manoeuvre_loglik(kin)]

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 
 from skywarden.geo import LocalFrame
 from skywarden.model import (
+    RECENT_EVIDENCE_S,
     AcousticReport,
     EoReport,
     PositionFix,
@@ -63,6 +64,10 @@ from skywarden.track.models import (
 )
 
 log = logging.getLogger(__name__)
+
+RF_TIMES_KEPT = 256
+"""Most RF update times kept per track (several direction finders at a few hertz for
+half a minute)."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -154,7 +159,9 @@ class TrackInfo:
     last_snapshot_t: float | None = None
     eo_votes: dict[TargetClass, float] = field(default_factory=dict)
     rf_hits: int = 0
+    rf_times: deque[float] = field(default_factory=lambda: deque(maxlen=RF_TIMES_KEPT))
     f0_hz: float | None = None
+    f0_t: float = -math.inf
     rcs_sum: float = 0.0
     rcs_count: int = 0
     sensor_updates: int = 0
@@ -199,9 +206,11 @@ class TrackInfo:
                 self.eo_votes[item.cls] = self.eo_votes.get(item.cls, 0.0) + vote
         elif isinstance(item, RfReport):
             self.rf_hits += 1
+            self.rf_times.append(t)
         elif isinstance(item, AcousticReport):
             if item.f0_hz is not None:
                 self.f0_hz = item.f0_hz
+                self.f0_t = max(self.f0_t, t)
         elif isinstance(item, RadarReport):
             if item.rcs_dbsm is not None:
                 self.rcs_sum += item.rcs_dbsm
@@ -715,6 +724,7 @@ class Tracker:
 
     def _evidence(self, info: TrackInfo, row: int, sources: tuple[str, ...],
                   probs: list[float]) -> TrackEvidence:
+        now = float(self.store.last_update[row])
         return TrackEvidence(
             track_id=info.track_id,
             first_t=info.first_t,
@@ -726,7 +736,8 @@ class Tracker:
             mode_probs=dict(zip(MODEL_NAMES, probs, strict=True)),
             eo_votes=dict(info.eo_votes),
             rf_hits=info.rf_hits,
-            f0_hz=info.f0_hz,
+            rf_recent=sum(1 for when in info.rf_times if when >= now - RECENT_EVIDENCE_S),
+            f0_hz=info.f0_hz if info.f0_t >= now - RECENT_EVIDENCE_S else None,
             rcs_dbsm=info.rcs_sum / info.rcs_count if info.rcs_count else None,
             remote_id=info.remote_id,
             icao=info.icao,
