@@ -179,6 +179,13 @@ class TrackInfo:
     position fixes; a track started by triangulation begins with two (two sensors'
     lines of sight crossed to place it)."""
 
+    def recent_rf_hits(self, now: float) -> int:
+        """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``; older ones are let go
+        (they arrive in time order, so they leave from the front)."""
+        while self.rf_times and self.rf_times[0] < now - RECENT_EVIDENCE_S:
+            self.rf_times.popleft()
+        return len(self.rf_times)
+
     def doppler_steady(self, max_bias: float) -> bool:
         """Whether every radar that saw the track kept seeing its range rate with one
         sign (a fixed return leaking through the MTI swings both ways)."""
@@ -736,7 +743,7 @@ class Tracker:
             mode_probs=dict(zip(MODEL_NAMES, probs, strict=True)),
             eo_votes=dict(info.eo_votes),
             rf_hits=info.rf_hits,
-            rf_recent=sum(1 for when in info.rf_times if when >= now - RECENT_EVIDENCE_S),
+            rf_recent=info.recent_rf_hits(now),
             f0_hz=info.f0_hz if info.f0_t >= now - RECENT_EVIDENCE_S else None,
             rcs_dbsm=info.rcs_sum / info.rcs_count if info.rcs_count else None,
             remote_id=info.remote_id,
