@@ -89,6 +89,13 @@ def test_a_broadcast_position_needs_no_radar_but_a_spoofed_one_does() -> None:
         ("T1", "zone_entry"), ("T2", "spoofed_remote_id")}
 
 
+def test_a_serial_the_broadcasts_no_longer_update_vouches_for_nothing() -> None:
+    drifted = Flight("T1", straight(INBOUND, (-10.0, 0.0)), dark=False,
+                     remote_id="1596F3C2B7D400000042", sources=BEARINGS_ONLY)
+    alerts = run(Warner(SITE, [ZoneEntry()]), [drifted], 40)
+    assert _opened(alerts) == []
+
+
 def test_a_coasting_track_opens_no_alert_until_measured_again() -> None:
     flight = Flight("T1", still(HQ_CENTRE), pos_sigma_m=120.0)
     warner = Warner(SITE, [ZoneEntry()])

@@ -10,7 +10,9 @@ ranged on most updates. So a track may open an alert only while it is *ranged*:
 
 - a ranging sensor (a radar) updated it within the tracker's recent window;
 - or it lies outside every radar's cover, where nothing could;
-- or it carries a trusted Remote ID (its position is the drone's own broadcast);
+- or a trusted Remote ID or ADS-B broadcast updated it within that window (its
+  position is then the drone's own broadcast; a track that carried a serial once
+  and has since drifted off the broadcaster vouches for nothing);
 - or it moves too slowly for a radar's moving-target filter to see it (a hovering
   drone) and was ranged within the last ``hover_memory_s`` (a ghost of bearings
   stands still just as well, but is seldom ranged for long);
@@ -38,7 +40,10 @@ from skywarden.geo import LocalFrame
 from skywarden.identify import Identified
 from skywarden.identify.classify import CLUTTER
 from skywarden.identify.coverage import RangingCover
-from skywarden.model import Site, TrackEvidence
+from skywarden.model import SensorType, Site, TrackEvidence
+
+BROADCASTS = frozenset({SensorType.REMOTEID, SensorType.ADSB})
+"""Receivers of positions that drones and aircraft broadcast of themselves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,7 @@ class Corroboration:
         self._cover = RangingCover(site, frame)
         self._ranging_ids = frozenset(s.id for s in site.sensors
                                       if s.type in self._cover.ranging)
+        self._broadcast_ids = frozenset(s.id for s in site.sensors if s.type in BROADCASTS)
         self._last_ranged: dict[str, float] = {}
 
     def may_open(
@@ -98,7 +104,9 @@ class Corroboration:
                 self._last_ranged[item.track_id] = t
                 out[k] = True
             else:
-                broadcast = item.track.remote_id is not None and not item.spoof
+                broadcast = (item.track.remote_id is not None and not item.spoof
+                             and ev is not None
+                             and bool(self._broadcast_ids.intersection(ev.sources)))
                 hovering = bool(slow[k]) and (
                     t - self._last_ranged.get(item.track_id, -np.inf) <= self.limits.hover_memory_s)
                 out[k] = out[k] or broadcast or hovering
