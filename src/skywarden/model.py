@@ -286,7 +286,8 @@ class TrackState:
 
     ``pos_sigma_m`` is the 1-sigma horizontal position uncertainty. ``sources`` are the
     sensors that updated the track recently. ``dark`` is true for a drone track that no
-    sensor has heard emit (no RF, no Remote ID).
+    sensor has heard emit (no Remote ID, and not the :data:`EMITTING_MIN_RF_HITS` RF hits
+    of the last :data:`RECENT_EVIDENCE_S` that show an emitting drone).
 
     ``authorised`` is true for a drone whose Remote ID serial the site allows and that no
     spoofing check doubts. ``spoof`` lists why the track's Remote ID is not believed, one
@@ -392,6 +393,11 @@ class (:attr:`TrackEvidence.rf_recent`, :attr:`TrackEvidence.f0_hz`): a track th
 its drone and took up a bird must not go on being called a drone because the drone
 was heard minutes ago."""
 
+EMITTING_MIN_RF_HITS = 3
+"""RF hits within :data:`RECENT_EVIDENCE_S` that show a drone emits, so is not dark.
+Fewer are more likely bearings of some other emitter that crossed the track's gate: a
+direction finder's bearing is a line through the whole sky."""
+
 
 @dataclass(frozen=True, slots=True)
 class TrackEvidence:
@@ -400,11 +406,13 @@ class TrackEvidence:
     ``history`` holds recent ``(t, east_m, north_m, up_m, v_east, v_north, v_up)`` rows in
     the site's ENU frame, oldest first (bounded length). ``hover_s`` is the time spent
     near-stationary, ``mode_probs`` the motion-model probabilities (``cv``, ``ct``,
-    ``hover``). ``eo_votes`` sums camera confidence per class; ``rf_hits`` counts RF
-    direction-finder updates over the track's life (the drone emits) and ``rf_recent``
-    those of the last half-minute; ``f0_hz`` is the latest acoustic blade-pass
-    frequency heard in that half-minute; ``rcs_dbsm`` the mean radar cross-section.
-    Identity fields come from cooperative fixes the track absorbed.
+    ``hover``). ``rf_hits`` counts RF direction-finder updates over the track's life
+    (the drone emits). The rest describes the object the track follows now, from the
+    last :data:`RECENT_EVIDENCE_S` only (a track may have taken up another object
+    since): ``eo_votes`` sums camera confidence per class, ``rf_recent`` counts RF
+    updates, ``f0_hz`` is the latest acoustic blade-pass frequency heard and
+    ``rcs_dbsm`` the mean radar cross-section. Identity fields come from cooperative
+    fixes the track absorbed.
     """
 
     track_id: str
@@ -426,5 +434,5 @@ class TrackEvidence:
     operator_lon: float | None = None
     cooperative_only: bool = False
     fixes: tuple[PositionFix, ...] = ()
-    rf_recent: int = 0
     """The latest cooperative fixes associated with the track (bounded), for spoof checks."""
+    rf_recent: int = 0

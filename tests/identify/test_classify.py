@@ -34,6 +34,15 @@ def test_a_silent_drone_seen_by_cameras_is_a_dark_drone() -> None:
     assert item.track.dark
 
 
+def test_one_stray_rf_bearing_does_not_make_a_silent_drone_an_emitting_one() -> None:
+    rows = history(line(8.0, 60.0), 20)
+    _, _, strayed = _identify({"eo_votes": votes(drone=5.0), "rf_hits": 1}, rows)
+    _, _, heard = _identify({"eo_votes": votes(drone=5.0), "rf_hits": 3}, rows)
+    _, _, once = _identify({"eo_votes": votes(drone=5.0), "rf_hits": 40, "rf_recent": 0}, rows)
+    assert strayed.track.dark and once.track.dark
+    assert not heard.track.dark
+
+
 def test_a_bird_by_its_flight_cross_section_and_the_cameras_is_a_bird() -> None:
     cls, conf, item = _identify({"eo_votes": votes(bird=3.0), "rcs_dbsm": -29.0},
                                 history(weave(11.0, 50.0, seed=1), 30))

@@ -15,6 +15,8 @@ from skywarden.model import (
     PositionFix,
     RadarReport,
     SensorType,
+    TargetClass,
+    TrackEvidence,
 )
 from skywarden.pipeline import Pipeline
 from skywarden.track.tracker import Status
@@ -283,3 +285,91 @@ def test_a_clutter_plot_on_a_cameras_line_of_sight_does_not_confirm(looks: int) 
     confirmed = {s.track_id for p in pictures for s in p.tracks}
     assert pipeline.tracker.stats.tracks_started >= 1
     assert (confirmed == set()) is (looks == 2)
+
+
+def test_camera_votes_and_cross_section_describe_what_the_track_follows_now() -> None:
+    """A track that a camera saw as a drone for a minute, then as a bird (it took up a
+    gull after a crossing): what it reports of itself is the bird of the last
+    half-minute, not the drone of before."""
+    rng = np.random.default_rng(43)
+    the_site = site(RADARS[0], PASSIVE[0])
+    flier = path_from_waypoints("f", [(100.0, (6.0, 2.0, 0.0))], (700.0, 600.0, 90.0))
+    swap_t = T0 + 60.0
+
+    def seen(report: RadarReport | EoReport | AcousticReport) -> RadarReport | EoReport:
+        drone = report.t < swap_t
+        if isinstance(report, RadarReport):
+            return dataclasses.replace(report, rcs_dbsm=-18.0 if drone else -28.0)
+        assert isinstance(report, EoReport)
+        return dataclasses.replace(report, cls=TargetClass.DRONE if drone else TargetClass.BIRD,
+                                   conf=0.9)
+
+    reports = [seen(r) for r in radar_reports(the_site, "radar-a", [flier],
+                                              scan_times(T0, T0 + 100.0, 1.0), rng)]
+    reports += [seen(r) for r in bearing_reports(the_site, "eo-1", [flier],
+                                                 scan_times(T0, T0 + 100.0, 0.5), rng)]
+    pipeline = Pipeline(the_site, latency_s=0.5)
+
+    def evidence_until(t: float) -> dict[str, TrackEvidence]:
+        for report in sorted((r for r in reports if r.t < t), key=lambda r: r.t):
+            pipeline.feed(report)
+        pipeline.advance(t)
+        return pipeline.tracker.snapshot(t)[1]
+
+    before = evidence_until(swap_t)
+    reports = [r for r in reports if r.t >= swap_t]
+    after = evidence_until(T0 + 100.0)
+    assert len(before) == len(after) == 1
+    (was,), (now,) = before.values(), after.values()
+    assert was.track_id == now.track_id
+    assert set(was.eo_votes) == {TargetClass.DRONE}
+    assert was.rcs_dbsm == pytest.approx(-18.0)
+    assert set(now.eo_votes) == {TargetClass.BIRD}
+    assert now.eo_votes[TargetClass.BIRD] == pytest.approx(0.9 * 60, abs=2.0)
+    assert now.rcs_dbsm == pytest.approx(-28.0)
+
+
+def _on_one_line_of_sight(offset_deg: float) -> tuple[Path, Path]:
+    """A bird 300 m from eo-1 and a drone 1500 m away, crossing its view together,
+    ``offset_deg`` apart as the camera sees them."""
+    cam = np.array([300.0, -500.0, 30.0])
+    el = np.radians(5.0)
+
+    def crossing(name: str, distance: float, offset: float) -> Path:
+        a = np.radians(40.0 + offset)
+        ray = np.array([np.sin(a) * np.cos(el), np.cos(a) * np.cos(el), np.sin(el)])
+        across = np.array([np.cos(a), -np.sin(a), 0.0])
+        start = cam + distance * ray
+        return path_from_waypoints(name, [(60.0, tuple(across * distance / 300.0))],
+                                   (start[0], start[1], start[2]))
+
+    return crossing("bird", 300.0, 0.0), crossing("drone", 1500.0, offset_deg)
+
+
+@pytest.mark.parametrize("offset_deg", [0.0, 8.0])
+def test_a_camera_label_is_credited_to_no_track_when_near_and_far_ones_share_its_view(
+        offset_deg: float) -> None:
+    """The camera boxes the far drone, and a near bird lies on the same line of sight:
+    the label may be of either, so neither is given it (once both tracks are
+    established). Apart, the drone's track has it."""
+    rng = np.random.default_rng(47)
+    the_site = site(RADARS[0], PASSIVE[0])
+    bird, drone = _on_one_line_of_sight(offset_deg)
+    reports: list[RadarReport | EoReport | AcousticReport] = list(radar_reports(
+        the_site, "radar-a", [bird, drone], scan_times(T0, T0 + 60.0, 1.0), rng))
+    reports += [dataclasses.replace(r, cls=TargetClass.DRONE, conf=0.9) for r in bearing_reports(
+        the_site, "eo-1", [drone], scan_times(T0, T0 + 60.0, 0.5), rng)]
+    pipeline = Pipeline(the_site, latency_s=0.5)
+    for report in sorted(reports, key=lambda r: r.t):
+        pipeline.feed(report)
+    pipeline.advance(T0 + 60.0)
+    frame = LocalFrame(*the_site.origin)
+    states, evidence = pipeline.tracker.snapshot(T0 + 59.0)
+    assert len(states) == 2
+    votes = {}
+    for state in states:
+        east, north, _ = frame.geodetic_to_enu(state.lat, state.lon, state.alt_m)
+        near = np.hypot(east - 300.0, north + 500.0) < 800.0
+        votes["bird" if near else "drone"] = evidence[state.track_id].eo_votes
+    assert votes["bird"] == {}
+    assert (votes["drone"] == {}) is (offset_deg == 0.0)

@@ -13,7 +13,7 @@ from skywarden.identify.cooperative import IdentityGate, shared_identities
 from skywarden.identify.coverage import RangingCover
 from skywarden.identify.features import kinematics
 from skywarden.identify.spoofing import SpoofChecker, SpoofFlag, SpoofLimits
-from skywarden.model import Site, TargetClass, TrackEvidence, TrackState
+from skywarden.model import EMITTING_MIN_RF_HITS, Site, TargetClass, TrackEvidence, TrackState
 
 FORGET_AFTER_S = 120.0
 """A track absent this long is forgotten (its memory of hover and flags is dropped)."""
@@ -167,7 +167,7 @@ class Identifier:
         )
         result = self._classifier.decide(scores, memory.reported)
         memory.reported = result.cls
-        dark = (result.cls is TargetClass.DRONE and evidence.rf_hits == 0
+        dark = (result.cls is TargetClass.DRONE and evidence.rf_recent < EMITTING_MIN_RF_HITS
                 and remote_id is None)
         authorised = trusted and remote_id in self._authorised
         completed = dataclasses.replace(

@@ -31,12 +31,14 @@ from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from skywarden.geo import LocalFrame
 from skywarden.model import (
+    EMITTING_MIN_RF_HITS,
     RECENT_EVIDENCE_S,
     AcousticReport,
     EoReport,
@@ -62,15 +64,16 @@ from skywarden.track.models import (
     combine,
     predict_cv_only,
 )
+from skywarden.track.recent import RecentSums
 
 log = logging.getLogger(__name__)
 
-RF_TIMES_KEPT = 256
 """Most RF update times kept per track (several direction finders at a few hertz for
 half a minute)."""
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
+BoolArray = NDArray[np.bool_]
 
 RANGE_MARGIN = 1.25
 """A bearing sensor's measurements are only paired with tracks within this multiple of
@@ -127,6 +130,9 @@ class TrackerConfig:
     hover_speed_mps: float = 1.0
     merge_confirmed_after: int = 3
     """Confirmed tracks found on top of each other at this many checks in a row merge."""
+    depth_blur_ratio: float = 1.5
+    """A camera bearing that confirmed tracks share, the farthest more than this many
+    times as far from the camera as the nearest, gives its class label to none."""
     confirm_min_looks: int = 2
     """A tentative track confirms only once it has been placed in space this many times
     (:attr:`TrackInfo.position_looks`). Bearings from one sensor only say the target
@@ -144,6 +150,10 @@ class TrackMerge:
     t: float
 
 
+def _recent_window() -> RecentSums[Any]:
+    return RecentSums(RECENT_EVIDENCE_S)
+
+
 @dataclass
 class TrackInfo:
     """Per-track bookkeeping that is not filter state: identity and evidence."""
@@ -157,13 +167,14 @@ class TrackInfo:
     )
     hover_s: float = 0.0
     last_snapshot_t: float | None = None
-    eo_votes: dict[TargetClass, float] = field(default_factory=dict)
+    eo_votes: RecentSums[TargetClass] = field(default_factory=_recent_window)
+    """Camera confidence per class, of the last :data:`RECENT_EVIDENCE_S`."""
     rf_hits: int = 0
-    rf_times: deque[float] = field(default_factory=lambda: deque(maxlen=RF_TIMES_KEPT))
+    rf_recent: RecentSums[None] = field(default_factory=_recent_window)
     f0_hz: float | None = None
     f0_t: float = -math.inf
-    rcs_sum: float = 0.0
-    rcs_count: int = 0
+    rcs_recent: RecentSums[None] = field(default_factory=_recent_window)
+    """Radar cross-sections (dBsm) of the last :data:`RECENT_EVIDENCE_S`."""
     sensor_updates: int = 0
     fix_updates: int = 0
     remote_id: str | None = None
@@ -180,19 +191,23 @@ class TrackInfo:
     lines of sight crossed to place it)."""
 
     def recent_rf_hits(self, now: float) -> int:
-        """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``; older ones are let go
-        (they arrive in time order, so they leave from the front)."""
-        while self.rf_times and self.rf_times[0] < now - RECENT_EVIDENCE_S:
-            self.rf_times.popleft()
-        return len(self.rf_times)
+        """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``."""
+        return self.rf_recent.total(now)[1]
+
+    def recent_rcs_dbsm(self, now: float) -> float | None:
+        """Mean radar cross-section of the plots within :data:`RECENT_EVIDENCE_S`."""
+        total, count = self.rcs_recent.total(now)
+        return total / count if count else None
 
     def doppler_steady(self, max_bias: float) -> bool:
         """Whether every radar that saw the track kept seeing its range rate with one
         sign (a fixed return leaking through the MTI swings both ways)."""
         return all(abs(total) >= max_bias * size for total, size in self.doppler.values())
 
-    def absorb(self, item: Measurable, sensor_type: SensorType, t: float) -> None:
-        """Record what one associated measurement says about the target."""
+    def absorb(self, item: Measurable, sensor_type: SensorType, t: float,
+               classify: bool = True) -> None:
+        """Record what one associated measurement says about the target; a camera's
+        class label only when ``classify`` (it is known which object it labelled)."""
         self.sources[item.sensor] = t
         self.source_types.add(sensor_type)
         if isinstance(item, PositionFix | RadarReport):
@@ -208,20 +223,18 @@ class TrackInfo:
             return
         self.sensor_updates += 1
         if isinstance(item, EoReport):
-            if item.cls is not None:
-                vote = 1.0 if item.conf is None else item.conf
-                self.eo_votes[item.cls] = self.eo_votes.get(item.cls, 0.0) + vote
+            if item.cls is not None and classify:
+                self.eo_votes.add(t, item.cls, 1.0 if item.conf is None else item.conf)
         elif isinstance(item, RfReport):
             self.rf_hits += 1
-            self.rf_times.append(t)
+            self.rf_recent.add(t, None)
         elif isinstance(item, AcousticReport):
             if item.f0_hz is not None:
                 self.f0_hz = item.f0_hz
                 self.f0_t = max(self.f0_t, t)
         elif isinstance(item, RadarReport):
             if item.rcs_dbsm is not None:
-                self.rcs_sum += item.rcs_dbsm
-                self.rcs_count += 1
+                self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
                 sums = self.doppler.setdefault(item.sensor, [0.0, 0.0])
                 sums[0] += item.rr_mps
@@ -400,13 +413,55 @@ class Tracker:
             ti, mi, cost = associate.gate(batch, xg, pg, ti, mi)
             if batch.kind is Kind.POSITION and ti.shape[0]:
                 ti, mi, cost = self._identity_costs(batch, ti, mi, cost)
-            at, assigned_m = associate.assign(s.n, batch.size, ti, mi, cost)
+            at, assigned_m = self._assign(batch.size, ti, mi, cost)
             if at.shape[0]:
-                self._update(batch, at, assigned_m)
+                blurred = self._depth_blurred(batch, xg, ti, mi)
+                self._update(batch, at, assigned_m, blurred)
         unassigned = np.ones(batch.size, dtype=bool)
         unassigned[assigned_m] = False
         if unassigned.any():
             self._initiate(batch, np.flatnonzero(unassigned))
+
+    def _depth_blurred(
+        self, batch: MeasurementBatch, x: FloatArray, ti: IntArray, mi: IntArray
+    ) -> BoolArray:
+        """Per measurement of a camera batch: whether confirmed tracks at very different
+        distances from the camera all lie on its line of sight. The camera's class
+        label is then of whichever object the detector boxed, a gull in front or the
+        swarm a kilometre behind, and may be credited to none of them."""
+        blurred = np.zeros(batch.size, dtype=bool)
+        if batch.kind is not Kind.BEARING or self._sensor_type(batch) is not SensorType.EO:
+            return blurred
+        geometry = batch.geometry
+        assert geometry is not None
+        established = self.store.status[ti] != Status.TENTATIVE
+        ti, mi = ti[established], mi[established]
+        if mi.shape[0] < 2:
+            return blurred
+        distance = np.linalg.norm(x[ti, :3] - geometry.position, axis=1)
+        nearest = np.full(batch.size, np.inf)
+        farthest = np.zeros(batch.size)
+        np.minimum.at(nearest, mi, distance)
+        np.maximum.at(farthest, mi, distance)
+        return farthest > self.config.depth_blur_ratio * nearest
+
+    def _assign(
+        self, n_meas: int, ti: IntArray, mi: IntArray, cost: FloatArray
+    ) -> tuple[IntArray, IntArray]:
+        """Gated pairs to assignments, established tracks first: confirmed and
+        coasting tracks share out the measurements, and tentative tracks take only
+        what they left. A tentative track born of one stray plot of a tracked drone
+        must not take that drone's next plot from the drone's own track and confirm on
+        it as a duplicate."""
+        s = self.store
+        n = s.n
+        young = s.status[ti] == Status.TENTATIVE
+        if not young.any() or young.all():
+            return associate.assign(n, n_meas, ti, mi, cost)
+        old_t, old_m = associate.assign(n, n_meas, ti[~young], mi[~young], cost[~young])
+        left = young & ~np.isin(mi, old_m)
+        new_t, new_m = associate.assign(n, n_meas, ti[left], mi[left], cost[left])
+        return np.concatenate([old_t, new_t]), np.concatenate([old_m, new_m])
 
     @staticmethod
     def _within_reach(
@@ -440,7 +495,8 @@ class Tracker:
                     keep[k] = False
         return ti[keep], mi[keep], cost[keep]
 
-    def _update(self, batch: MeasurementBatch, at: IntArray, am: IntArray) -> None:
+    def _update(self, batch: MeasurementBatch, at: IntArray, am: IntArray,
+                blurred: BoolArray) -> None:
         s = self.store
         k = at.shape[0]
         t_meas = batch.t[am]
@@ -485,7 +541,7 @@ class Tracker:
             s.nis_recent[at] = np.where(s.hits[at] <= 2, nis, (1 - w) * s.nis_recent[at] + w * nis)
         sensor_type = self._sensor_type(batch)
         for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
-            self.info[i].absorb(batch.items[m], sensor_type, tm)
+            self.info[i].absorb(batch.items[m], sensor_type, tm, classify=not blurred[m])
         cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
@@ -650,8 +706,9 @@ class Tracker:
         for sensor, when in gone.sources.items():
             kept.sources[sensor] = max(when, kept.sources.get(sensor, when))
         kept.source_types |= gone.source_types
-        for cls, vote in gone.eo_votes.items():
-            kept.eo_votes[cls] = kept.eo_votes.get(cls, 0.0) + vote
+        kept.eo_votes.absorb(gone.eo_votes)
+        kept.rf_recent.absorb(gone.rf_recent)
+        kept.rcs_recent.absorb(gone.rcs_recent)
         kept.rf_hits += gone.rf_hits
         kept.remote_id = kept.remote_id or gone.remote_id
         kept.icao = kept.icao or gone.icao
@@ -708,7 +765,8 @@ class Tracker:
             info = self.info[row]
             sources = tuple(sorted(k for k, when in info.sources.items() if when >= recent))
             self._note_history(info, t, state, hover)
-            dark = info.rf_hits == 0 and info.remote_id is None and info.icao is None
+            dark = (info.recent_rf_hits(float(self.store.last_update[row]))
+                    < EMITTING_MIN_RF_HITS and info.remote_id is None and info.icao is None)
             tracks.append(
                 TrackState(
                     t=t, track_id=info.track_id, lat=la, lon=lo, alt_m=al,
@@ -741,11 +799,11 @@ class Tracker:
             source_types=frozenset(info.source_types),
             hover_s=info.hover_s,
             mode_probs=dict(zip(MODEL_NAMES, probs, strict=True)),
-            eo_votes=dict(info.eo_votes),
+            eo_votes=info.eo_votes.by_key(now),
             rf_hits=info.rf_hits,
             rf_recent=info.recent_rf_hits(now),
             f0_hz=info.f0_hz if info.f0_t >= now - RECENT_EVIDENCE_S else None,
-            rcs_dbsm=info.rcs_sum / info.rcs_count if info.rcs_count else None,
+            rcs_dbsm=info.recent_rcs_dbsm(now),
             remote_id=info.remote_id,
             icao=info.icao,
             callsign=info.callsign,
