@@ -103,6 +103,9 @@ def scenario_measures(name: str, seed: int, duration: float, gate: bool = True) 
     authorised = sum(1 for t in judged if t in allowed)
     print(f"  of which on birds: {birds}, on the authorised drone: {authorised}, "
           f"on tracks following no object then: {judged.count(None)}")
+    duplicates = ev.duplicate_alerts()
+    print(f"Duplicate alerts (a second track beside a drone that another track follows): "
+          f"{len(duplicates)}; by rule: {_count(a.rule for a in duplicates)}")
     launch = ev.launch_errors()
     print("Launch point error vs truth (m, claimed 1-sigma, source): "
           + ", ".join(f"{k}: {e:.0f} ({s:.0f}, {src})" for k, (e, s, src) in launch.items()))

@@ -71,3 +71,21 @@ def test_any_alert_on_the_authorised_drone_is_false() -> None:
     assert ev.authorised_objects() == {"police"}
     assert ev.false_alerts() == [alarm]
     assert ev.false_alerts_per_hour() == 1.0
+
+
+def test_a_second_track_beside_a_drone_raises_a_duplicate_alert_not_a_false_one() -> None:
+    """T4 sat within the gate of the drone that T1 was matched to: its alert is about
+    that drone, counted apart as a duplicate; T3 near nothing stays false."""
+    ev = _evaluation()
+    for k in range(60, 70):
+        ev.add_near(T0 + k, "T4", "dark")
+    for k in range(0, 60):
+        ev.add_near(T0 + k, "T5", "gull")
+    beside = _opened("A5", "T4", T0 + 64, rule="dark_drone")
+    on_drone = _opened("A6", "T1", T0 + 62)
+    beside_gull = _opened("A7", "T5", T0 + 30)
+    ghost = _opened("A8", "T3", T0 + 64)
+    ev.alerts = [beside, on_drone, beside_gull, ghost]
+    assert ev.truth_at("T4", T0 + 64) == "dark"
+    assert ev.false_alerts() == [beside_gull, ghost]
+    assert ev.duplicate_alerts() == [beside]

@@ -1,8 +1,9 @@
 """Measures of identification and warning against ground truth (simulated scenarios).
 
 The recording is run through the whole pipeline; every reported track is matched,
-instant by instant, to the truth object nearest to it (one to one, within a gate),
-and the measures an operator cares about are taken: how tracks are classified
+instant by instant, to the truth object nearest to it (one to one, within a gate; a
+second track on an object that another track follows is noted as *near* it), and
+the measures an operator cares about are taken: how tracks are classified
 (confusion matrix and confidence calibration), how soon a drone raises an alert after
 it is first tracked, how early a zone entry is warned of, how many alerts come from
 objects that are not drones (birds, aircraft, clutter), and how far estimated launch
@@ -47,7 +48,10 @@ class Evaluation:
     """The pictures of one run matched to truth, and the measures taken from them.
 
     ``matches`` maps ``(t, track_id)`` to the truth id (absent: a false track); add
-    to it with :meth:`add_match`.
+    to it with :meth:`add_match`. Tracks left over by the one-to-one matching but
+    within the gate of some object are noted with :meth:`add_near`: duplicates on
+    a drone, which the tracker's scores count as false tracks, but whose alerts are
+    about a real drone (see :meth:`duplicate_alerts`).
     """
 
     site: Site
@@ -59,6 +63,8 @@ class Evaluation:
     duration_s: float = 0.0
     first_truth: dict[str, TruthPoint] = field(default_factory=dict)
     _by_track: dict[str, list[tuple[float, str]]] = field(default_factory=dict, repr=False)
+    _near_by_track: dict[str, list[tuple[float, str]]] = field(default_factory=dict,
+                                                               repr=False)
 
     def truth_of(self, track_id: str) -> str | None:
         """The truth object a track followed most often over its life."""
@@ -67,10 +73,19 @@ class Evaluation:
 
     def truth_at(self, track_id: str, t: float) -> str | None:
         """The truth object a track followed around ``t`` (within
-        :data:`ALERT_WINDOW_S`), or over its life when it followed none then."""
-        votes = Counter(v for when, v in self._matches_of(track_id)
-                        if abs(when - t) <= ALERT_WINDOW_S)
-        return votes.most_common(1)[0][0] if votes else self.truth_of(track_id)
+        :data:`ALERT_WINDOW_S`); else the one it was a duplicate near then; else the
+        one it followed most over its life."""
+        for table in (self._by_track, self._near_by_track):
+            votes = Counter(v for when, v in table.get(track_id, [])
+                            if abs(when - t) <= ALERT_WINDOW_S)
+            if votes:
+                return votes.most_common(1)[0][0]
+        return self.truth_of(track_id)
+
+    def add_near(self, t: float, track_id: str, truth: str) -> None:
+        """Record that a track, matched to nothing at ``t``, lay within the gate of a
+        truth object that another track was matched to."""
+        self._near_by_track.setdefault(track_id, []).append((t, truth))
 
     def add_match(self, t: float, track_id: str, truth: str) -> None:
         """Record that a track followed a truth object at instant ``t``."""
@@ -122,6 +137,20 @@ class Evaluation:
                 if not (a.rule == "spoofed_remote_id" and by_track.get(a.track_id) in serials)
                 and (truth is None or self.kinds[truth] is not TargetClass.DRONE
                      or truth in authorised)]
+
+    def duplicate_alerts(self) -> list[Alert]:
+        """Opened alerts that are not false but came from a second track on a drone
+        that another track followed then: redundant for the operator, not raised on
+        nothing."""
+        false = {a.alert_id for a in self.false_alerts()}
+
+        def within(table: dict[str, list[tuple[float, str]]], alert: Alert) -> bool:
+            return any(abs(when - alert.t) <= ALERT_WINDOW_S
+                       for when, _ in table.get(alert.track_id, []))
+
+        return [a for a, _ in self.alert_tracks()
+                if a.alert_id not in false and a.rule != "spoofed_remote_id"
+                and not within(self._by_track, a) and within(self._near_by_track, a)]
 
     def false_alerts_per_hour(self) -> float:
         """False alerts opened per hour of data."""
@@ -235,6 +264,12 @@ def _match(result: Evaluation, table: TruthTable, frame: LocalFrame, t: float,
     cost = np.linalg.norm(enu[:, None, :] - tpos[None, :, :], axis=2)
     gate = np.maximum(MATCH_GATE_M, 3.0 * np.array([s.pos_sigma_m for s in tracks]))
     rows, cols = linear_sum_assignment(np.minimum(cost, 10 * gate[:, None]))
+    matched = np.zeros(len(tracks), dtype=bool)
     for r, c in zip(rows, cols, strict=True):
         if cost[r, c] <= gate[r]:
             result.add_match(t, tracks[r].track_id, ids[c])
+            matched[r] = True
+    for r in np.flatnonzero(~matched).tolist():
+        c = int(np.argmin(cost[r]))
+        if cost[r, c] <= gate[r]:
+            result.add_near(t, tracks[r].track_id, ids[c])
