@@ -373,3 +373,21 @@ def test_a_camera_label_is_credited_to_no_track_when_near_and_far_ones_share_its
         votes["bird" if near else "drone"] = evidence[state.track_id].eo_votes
     assert votes["bird"] == {}
     assert (votes["drone"] == {}) is (offset_deg == 0.0)
+
+
+def test_established_tracks_share_out_plots_before_a_tentative_one_takes_any() -> None:
+    """A confirmed drone track gates two plots, a tentative track born of a stray plot
+    beside it gates one of them: the drone's track takes its best plot and the
+    tentative track gets nothing, even though giving each one plot would pair more."""
+    pipeline = Pipeline(site(RADARS[0]))
+    tracker = pipeline.tracker
+    tracker.store.n = 2
+    tracker.store.status[:2] = [Status.CONFIRMED, Status.TENTATIVE]
+    pairs_t = np.array([0, 0, 1])
+    pairs_m = np.array([0, 1, 0])
+    cost = np.array([1.0, 5.0, 3.0])
+    at, am = tracker._assign(2, pairs_t, pairs_m, cost)
+    assert sorted(zip(at.tolist(), am.tolist(), strict=True)) == [(0, 0)]
+    tracker.store.status[1] = Status.CONFIRMED
+    at, am = tracker._assign(2, pairs_t, pairs_m, cost)
+    assert sorted(zip(at.tolist(), am.tolist(), strict=True)) == [(0, 1), (1, 0)]

@@ -452,7 +452,9 @@ class Tracker:
         coasting tracks share out the measurements, and tentative tracks take only
         what they left. A tentative track born of one stray plot of a tracked drone
         must not take that drone's next plot from the drone's own track and confirm on
-        it as a duplicate."""
+        it as a duplicate. (Only breaking ties in favour of established tracks, among
+        assignments of as many pairs, let three times as many false alerts through on
+        ``capital``.)"""
         s = self.store
         n = s.n
         young = s.status[ti] == Status.TENTATIVE
