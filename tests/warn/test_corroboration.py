@@ -62,6 +62,17 @@ def test_a_hovering_drone_ranged_lately_may_open_alerts_unseen_by_radar() -> Non
     assert [a.track_id for a in _opened(alerts, "loiter")] == ["T1"]
 
 
+def test_a_hover_that_one_sensor_alone_holds_opens_no_new_alert() -> None:
+    """One camera's bearings place a still object only on a line: a kite in front of a
+    swarm, held by the swarm's camera labels, must not open alerts as a hovering drone."""
+    near = (HQ_EAST_EDGE + 60.0, HQ_CENTRE[1])
+    alone = Flight("T1", still(near))
+    warner = Warner(SITE, [Loiter(dwell_s=20.0)])
+    run(warner, [alone], 2)
+    alone.sources = ("eo-1",)
+    assert _opened(run(warner, [alone], 40, t0=T0 + 3.0)) == []
+
+
 def test_a_hover_ranged_long_ago_opens_no_new_alert() -> None:
     near = (HQ_EAST_EDGE + 60.0, HQ_CENTRE[1])
     flight = Flight("T1", still(near))

@@ -14,8 +14,9 @@ ranged on most updates. So a track may open an alert only while it is *ranged*:
   position is then the drone's own broadcast; a track that carried a serial once
   and has since drifted off the broadcaster vouches for nothing);
 - or it moves too slowly for a radar's moving-target filter to see it (a hovering
-  drone) and was ranged within the last ``hover_memory_s`` (a ghost of bearings
-  stands still just as well, but is seldom ranged for long);
+  drone), was ranged within the last ``hover_memory_s`` and at least two sensors
+  hold it now (a ghost of bearings stands still just as well, but is seldom ranged
+  for long; one camera alone places a still object only on a line);
 
 and only while its position is known to within ``max_sigma_m``: the ghosts that a
 radar plot happens to update are mostly coasting, tens to hundreds of metres
@@ -55,6 +56,7 @@ class CorroborationLimits:
     without radar.
     ``max_sigma_m``: a track whose 1-sigma horizontal position uncertainty has grown
     past this is coasting on its predictions, not measured, whatever its sources say.
+    ``hover_min_sensors``: sensors that must hold a hovering track unseen by radar.
     ``max_clutter``: the highest probability that the track follows no object at all
     (:data:`~skywarden.identify.classify.CLUTTER`) at which it may open an alert.
     """
@@ -63,6 +65,7 @@ class CorroborationLimits:
     max_sigma_m: float = 35.0
     max_clutter: float = 0.3
     hover_memory_s: float = 30.0
+    hover_min_sensors: int = 2
 
 
 DEFAULT_LIMITS = CorroborationLimits()
@@ -107,8 +110,11 @@ class Corroboration:
                 broadcast = (item.track.remote_id is not None and not item.spoof
                              and ev is not None
                              and bool(self._broadcast_ids.intersection(ev.sources)))
-                hovering = bool(slow[k]) and (
-                    t - self._last_ranged.get(item.track_id, -np.inf) <= self.limits.hover_memory_s)
+                limits = self.limits
+                hovering = (
+                    bool(slow[k]) and len(item.track.sources) >= limits.hover_min_sensors
+                    and t - self._last_ranged.get(item.track_id, -np.inf) <= limits.hover_memory_s
+                )
                 out[k] = out[k] or broadcast or hovering
         sigma = np.array([x.pos_sigma_m for x in tracks], dtype=np.float64)
         clutter = np.array([item.classification.probs[CLUTTER] for item in identified])
