@@ -68,9 +68,6 @@ from skywarden.track.recent import RecentSums
 
 log = logging.getLogger(__name__)
 
-"""Most RF update times kept per track (several direction finders at a few hertz for
-half a minute)."""
-
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
@@ -767,8 +764,9 @@ class Tracker:
             info = self.info[row]
             sources = tuple(sorted(k for k, when in info.sources.items() if when >= recent))
             self._note_history(info, t, state, hover)
-            dark = (info.recent_rf_hits(float(self.store.last_update[row]))
-                    < EMITTING_MIN_RF_HITS and info.remote_id is None and info.icao is None)
+            evidence[info.track_id] = known = self._evidence(info, row, sources, probs)
+            dark = (known.rf_recent < EMITTING_MIN_RF_HITS and info.remote_id is None
+                    and info.icao is None)
             tracks.append(
                 TrackState(
                     t=t, track_id=info.track_id, lat=la, lon=lo, alt_m=al,
@@ -776,7 +774,6 @@ class Tracker:
                     sources=sources, remote_id=info.remote_id, icao=info.icao, dark=dark,
                 )
             )
-            evidence[info.track_id] = self._evidence(info, row, sources, probs)
         return tracks, evidence
 
     def _note_history(self, info: TrackInfo, t: float, state: list[float],
