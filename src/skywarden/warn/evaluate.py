@@ -84,7 +84,7 @@ class Evaluation:
 
     def add_near(self, t: float, track_id: str, truth: str) -> None:
         """Record that a track, matched to nothing at ``t``, lay within the gate of a
-        truth object that another track was matched to."""
+        truth object: most often a second track on an object another track follows."""
         self._near_by_track.setdefault(track_id, []).append((t, truth))
 
     def add_match(self, t: float, track_id: str, truth: str) -> None:
