@@ -54,6 +54,8 @@ class Flight:
     sources: tuple[str, ...] = ("radar-n", "eo-1")
     """The sensors that updated the track recently: a radar by default, so that it is
     ranged and may open alerts."""
+    unmeasured_s: float = 0.0
+    """How long before each instant a sensor last placed the track."""
     rows: list[tuple[float, float, float, float, float, float, float]] = field(
         default_factory=list)
 
@@ -76,7 +78,7 @@ class Flight:
         item = Identified(track, Classification(self.cls, 0.9, rest, (0.0, 0.0, 0.0, 0.0)),
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
-            track_id=self.track_id, first_t=self.start_t, last_update_t=t,
+            track_id=self.track_id, first_t=self.start_t, last_update_t=t - self.unmeasured_s,
             history=tuple(self.rows[-60:]), sources=self.sources, remote_id=self.remote_id,
             rf_hits=self.rf_hits,
             operator_lat=None if self.operator is None else self.operator[0],

@@ -18,11 +18,14 @@ ranged on most updates. So a track may open an alert only while it is *ranged*:
   hold it now (a ghost of bearings stands still just as well, but is seldom ranged
   for long; one camera alone places a still object only on a line);
 
-and only while its position is known to within ``max_sigma_m``: the ghosts that a
-radar plot happens to update are mostly coasting, tens to hundreds of metres
-uncertain, where the tracks of real drones are measured to a few metres; and only
-while the classifier gives at most ``max_clutter`` to the track following no object
-at all (identification keeps a class with hysteresis, so a drone track may go on
+and only while some sensor placed it in the last ``max_unmeasured_s`` (a radar-only
+track that the radar has missed for several scans is a prediction, not a measurement:
+a fixed return leaking through the MTI now and then looks like a hovering drone
+between its leaks); and only while its position is known to within ``max_sigma_m``:
+the ghosts that a radar plot happens to update are mostly coasting, tens to
+hundreds of metres uncertain, where the tracks of real drones are measured to a few
+metres; and only while the classifier gives at most ``max_clutter`` to the track
+following no object at all (identification keeps a class with hysteresis, so a drone track may go on
 being reported a drone while clutter has become nearly as likely).
 
 A gated track keeps the alerts it already has open (its firings still hold them) but
@@ -57,6 +60,8 @@ class CorroborationLimits:
     ``max_sigma_m``: a track whose 1-sigma horizontal position uncertainty has grown
     past this is coasting on its predictions, not measured, whatever its sources say.
     ``hover_min_sensors``: sensors that must hold a hovering track unseen by radar.
+    ``max_unmeasured_s``: longest time since a sensor last placed the track (a radar
+    plot, a fix, or a bearing with elevation).
     ``max_clutter``: the highest probability that the track follows no object at all
     (:data:`~skywarden.identify.classify.CLUTTER`) at which it may open an alert.
     """
@@ -66,6 +71,7 @@ class CorroborationLimits:
     max_clutter: float = 0.3
     hover_memory_s: float = 30.0
     hover_min_sensors: int = 2
+    max_unmeasured_s: float = 2.5
 
 
 DEFAULT_LIMITS = CorroborationLimits()
@@ -118,7 +124,13 @@ class Corroboration:
                 out[k] = out[k] or broadcast or hovering
         sigma = np.array([x.pos_sigma_m for x in tracks], dtype=np.float64)
         clutter = np.array([item.classification.probs[CLUTTER] for item in identified])
-        return out & (sigma <= self.limits.max_sigma_m) & (clutter <= self.limits.max_clutter)
+        measured = np.array([
+            (ev := evidence.get(item.track_id)) is None
+            or t - ev.last_update_t <= self.limits.max_unmeasured_s
+            for item in identified
+        ])
+        return (out & measured & (sigma <= self.limits.max_sigma_m)
+                & (clutter <= self.limits.max_clutter))
 
     def forget(self, track_ids: Iterable[str]) -> None:
         """Drop what is remembered of tracks that no longer exist."""
