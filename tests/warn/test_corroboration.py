@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from skywarden.identify import SpoofFlag, SpoofKind
 from skywarden.model import Alert
 from skywarden.warn import DarkDrone, Loiter, SpoofedRemoteId, Warner, ZoneEntry
@@ -107,25 +111,22 @@ def test_a_serial_the_broadcasts_no_longer_update_vouches_for_nothing() -> None:
     assert _opened(alerts) == []
 
 
-def test_a_track_the_radar_has_missed_for_scans_opens_no_alert_until_placed_again() -> None:
-    """Ranged five seconds ago, predicted since: a clutter return that leaks now and
-    then looks like a hovering drone between its leaks."""
-    flight = Flight("T1", still(HQ_CENTRE), sources=("radar-n",), unmeasured_s=3.3)
+@pytest.mark.parametrize(("held_back", "cleared"), [
+    # Ranged five seconds ago, predicted since: a clutter return that leaks now and
+    # then looks like a hovering drone between its leaks.
+    ({"sources": ("radar-n",), "unmeasured_s": 3.3}, {"unmeasured_s": 0.4}),
+    # Coasting, its position known to no better than 120 m.
+    ({"pos_sigma_m": 120.0}, {"pos_sigma_m": 8.0}),
+], ids=["missed-for-scans", "coasting"])
+def test_a_track_not_measured_now_opens_no_alert_until_measured_again(
+        held_back: dict[str, Any], cleared: dict[str, Any]) -> None:
+    flight = Flight("T1", still(HQ_CENTRE), **held_back)
     warner = Warner(SITE, [ZoneEntry()])
-    missed = run(warner, [flight], 10)
-    flight.unmeasured_s = 0.4
-    placed = run(warner, [flight], 3, t0=T0 + 11.0)
-    assert missed == []
-    assert [(a.t - T0, a.state.value) for a in placed] == [(11.0, "open")]
-
-
-def test_a_coasting_track_opens_no_alert_until_measured_again() -> None:
-    flight = Flight("T1", still(HQ_CENTRE), pos_sigma_m=120.0)
-    warner = Warner(SITE, [ZoneEntry()])
-    coasting = run(warner, [flight], 10)
-    flight.pos_sigma_m = 8.0
+    before = run(warner, [flight], 10)
+    for name, value in cleared.items():
+        setattr(flight, name, value)
     measured = run(warner, [flight], 3, t0=T0 + 11.0)
-    assert coasting == []
+    assert before == []
     assert [(a.t - T0, a.state.value) for a in measured] == [(11.0, "open")]
 
 
