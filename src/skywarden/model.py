@@ -11,6 +11,7 @@ velocities are local east-north-up (ENU) in metres per second.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -436,3 +437,6 @@ class TrackEvidence:
     fixes: tuple[PositionFix, ...] = ()
     """The latest cooperative fixes associated with the track (bounded), for spoof checks."""
     rf_recent: int = 0
+    last_ranged_t: float = -math.inf
+    """When a ranging sensor last placed the track with a measurement that no other
+    track could as well have explained."""

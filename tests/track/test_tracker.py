@@ -19,6 +19,7 @@ from skywarden.model import (
     TrackEvidence,
 )
 from skywarden.pipeline import Pipeline
+from skywarden.track import measure
 from skywarden.track.tracker import Status
 from tests.track.helpers import (
     T0,
@@ -373,6 +374,31 @@ def test_a_camera_label_is_credited_to_no_track_when_near_and_far_ones_share_its
         votes["bird" if near else "drone"] = evidence[state.track_id].eo_votes
     assert votes["bird"] == {}
     assert (votes["drone"] == {}) is (offset_deg == 0.0)
+
+
+@pytest.mark.parametrize(("rival_status", "rival_fed", "contested"), [
+    (Status.CONFIRMED, False, True),
+    (Status.COASTING, False, True),
+    (Status.CONFIRMED, True, False),
+    (Status.TENTATIVE, False, False),
+])
+def test_a_plot_an_unfed_established_track_also_gates_is_contested(
+        rival_status: Status, rival_fed: bool, contested: bool) -> None:
+    """Track 0 takes plot 0, which track 1 gates too. The plot may as well be track
+    1's object when track 1 is established and took no plot of the scan; then it does
+    not range track 0. If track 1 took a plot of its own (two drones side by side), or
+    is tentative, track 0's plot is its own."""
+    the_site = site(RADARS[0])
+    pipeline = Pipeline(the_site)
+    tracker = pipeline.tracker
+    tracker.store.n = 2
+    tracker.store.status[:2] = [Status.CONFIRMED, rival_status]
+    plots = [RadarReport(t=T0, sensor="radar-a", az_deg=10.0 * k, el_deg=2.0,
+                         range_m=1000.0) for k in range(2)]
+    batch = measure.build_batch(plots, tracker.geometry["radar-a"], tracker.frame)
+    at, am = (np.array([0, 1]), np.array([0, 1])) if rival_fed else (np.array([0]), np.array([0]))
+    flags = tracker._contested(batch, np.array([0, 1, 1]), np.array([0, 0, 1]), at, am)
+    assert flags.tolist() == [contested, False]
 
 
 def test_established_tracks_share_out_plots_before_a_tentative_one_takes_any() -> None:

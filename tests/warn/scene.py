@@ -3,6 +3,7 @@ hovering flights turned into identified tracks with evidence, instant by instant
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from skywarden.geo import LocalFrame
 from skywarden.identify import Classification, Identified, SpoofFlag
-from skywarden.model import Alert, Site, TargetClass, TrackEvidence, TrackState
+from skywarden.model import Alert, SensorType, Site, TargetClass, TrackEvidence, TrackState
 from skywarden.recording import site_from_dict
 from skywarden.warn import Warner
 from skywarden.warn.zones import project_lonlat
@@ -22,6 +23,7 @@ FRAME = LocalFrame(*SITE.origin)
 HQ_EN = project_lonlat(FRAME, SITE.zones[0].polygon)
 HQ_CENTRE = HQ_EN.mean(axis=0)
 HQ_EAST_EDGE = float(HQ_EN[:, 0].max())
+RADARS = frozenset(s.id for s in SITE.sensors if s.type is SensorType.RADAR)
 ALT = 120.0
 """Flight altitude (m above the ellipsoid), between the zone's floor and ceiling."""
 
@@ -56,6 +58,9 @@ class Flight:
     ranged and may open alerts."""
     unmeasured_s: float = 0.0
     """How long before each instant a sensor last placed the track."""
+    contested: bool = False
+    """Whether another track gated each radar plot the track took (a ghost beside a
+    drone, taking the drone's plots): the track is then not ranged."""
     rows: list[tuple[float, float, float, float, float, float, float]] = field(
         default_factory=list)
 
@@ -79,6 +84,8 @@ class Flight:
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
             track_id=self.track_id, first_t=self.start_t, last_update_t=t - self.unmeasured_s,
+            last_ranged_t=-math.inf if self.contested or not RADARS.intersection(self.sources)
+            else t - self.unmeasured_s,
             history=tuple(self.rows[-60:]), sources=self.sources, remote_id=self.remote_id,
             rf_hits=self.rf_hits,
             operator_lat=None if self.operator is None else self.operator[0],

@@ -39,6 +39,14 @@ def test_a_track_no_radar_updates_opens_no_alert_and_a_ranged_one_does() -> None
         ("T2", "dark_drone"), ("T2", "zone_entry")}
 
 
+def test_a_track_whose_radar_plots_another_track_contests_opens_no_alert() -> None:
+    """A ghost beside a drone that takes the drone's plots is not ranged by them."""
+    ghost = Flight("T1", straight(INBOUND, (-10.0, 0.0)), contested=True)
+    drone = Flight("T2", straight(INBOUND, (-10.0, 0.0)))
+    alerts = run(Warner(SITE, [ZoneEntry()]), [ghost, drone], 40)
+    assert [a.track_id for a in _opened(alerts)] == ["T2"]
+
+
 def test_without_the_gate_the_same_track_is_alerted() -> None:
     ghost = Flight("T1", straight(INBOUND, (-10.0, 0.0)), sources=BEARINGS_ONLY)
     alerts = run(Warner(SITE, [ZoneEntry()], corroboration=None), [ghost], 40)

@@ -186,6 +186,10 @@ class TrackInfo:
     """Measurements that placed the target in space on their own: radar plots and
     position fixes; a track started by triangulation begins with two (two sensors'
     lines of sight crossed to place it)."""
+    last_ranged_t: float = -math.inf
+    """When a radar plot that no other established track contested last updated the
+    track. A ghost of crossing bearings beside a drone takes that drone's plots now and
+    then; they say nothing of an object of its own."""
 
     def recent_rf_hits(self, now: float) -> int:
         """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``."""
@@ -202,9 +206,10 @@ class TrackInfo:
         return all(abs(total) >= max_bias * size for total, size in self.doppler.values())
 
     def absorb(self, item: Measurable, sensor_type: SensorType, t: float,
-               classify: bool = True) -> None:
+               classify: bool = True, contested: bool = False) -> None:
         """Record what one associated measurement says about the target; a camera's
-        class label only when ``classify`` (it is known which object it labelled)."""
+        class label only when ``classify`` (it is known which object it labelled), a
+        radar plot as ranging only when not ``contested`` by another track."""
         self.sources[item.sensor] = t
         self.source_types.add(sensor_type)
         if isinstance(item, PositionFix | RadarReport):
@@ -230,6 +235,8 @@ class TrackInfo:
                 self.f0_hz = item.f0_hz
                 self.f0_t = max(self.f0_t, t)
         elif isinstance(item, RadarReport):
+            if not contested:
+                self.last_ranged_t = max(self.last_ranged_t, t)
             if item.rcs_dbsm is not None:
                 self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
@@ -413,7 +420,8 @@ class Tracker:
             at, assigned_m = self._assign(batch.size, ti, mi, cost)
             if at.shape[0]:
                 blurred = self._depth_blurred(batch, xg, ti, mi)
-                self._update(batch, at, assigned_m, blurred)
+                contested = self._contested(batch, ti, mi, at, assigned_m)
+                self._update(batch, at, assigned_m, blurred, contested)
         unassigned = np.ones(batch.size, dtype=bool)
         unassigned[assigned_m] = False
         if unassigned.any():
@@ -441,6 +449,26 @@ class Tracker:
         np.minimum.at(nearest, mi, distance)
         np.maximum.at(farthest, mi, distance)
         return farthest > self.config.depth_blur_ratio * nearest
+
+    def _contested(self, batch: MeasurementBatch, ti: IntArray, mi: IntArray,
+                   at: IntArray, am: IntArray) -> BoolArray:
+        """Per measurement of a radar batch: whether it is contested, gated too by an
+        established track that took no measurement of the batch. The plot may then as
+        well be that other track's object, seen once by the scan, so it does not show
+        that its taker follows an object of its own (:attr:`TrackInfo.last_ranged_t`):
+        on ``capital``, ghosts of crossing bearings beside a drone took its plots now
+        and then, each time by a narrow margin of cost, and opened alerts on them. Two
+        drones flying close together each take their own plot and contest nothing."""
+        contested = np.zeros(batch.size, dtype=bool)
+        if batch.kind is not Kind.RADAR:
+            return contested
+        owner = np.full(batch.size, -1, dtype=np.intp)
+        owner[am] = at
+        unfed = np.ones(self.store.n, dtype=bool)
+        unfed[at] = False
+        rival = (owner[mi] >= 0) & unfed[ti] & (self.store.status[ti] != Status.TENTATIVE)
+        contested[mi[rival]] = True
+        return contested
 
     def _assign(
         self, n_meas: int, ti: IntArray, mi: IntArray, cost: FloatArray
@@ -495,7 +523,7 @@ class Tracker:
         return ti[keep], mi[keep], cost[keep]
 
     def _update(self, batch: MeasurementBatch, at: IntArray, am: IntArray,
-                blurred: BoolArray) -> None:
+                blurred: BoolArray, contested: BoolArray) -> None:
         s = self.store
         k = at.shape[0]
         t_meas = batch.t[am]
@@ -540,7 +568,8 @@ class Tracker:
             s.nis_recent[at] = np.where(s.hits[at] <= 2, nis, (1 - w) * s.nis_recent[at] + w * nis)
         sensor_type = self._sensor_type(batch)
         for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
-            self.info[i].absorb(batch.items[m], sensor_type, tm, classify=not blurred[m])
+            self.info[i].absorb(batch.items[m], sensor_type, tm, classify=not blurred[m],
+                                contested=bool(contested[m]))
         cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
@@ -709,6 +738,7 @@ class Tracker:
         kept.rf_recent.absorb(gone.rf_recent)
         kept.rcs_recent.absorb(gone.rcs_recent)
         kept.rf_hits += gone.rf_hits
+        kept.last_ranged_t = max(kept.last_ranged_t, gone.last_ranged_t)
         kept.remote_id = kept.remote_id or gone.remote_id
         kept.icao = kept.icao or gone.icao
 
@@ -793,6 +823,7 @@ class Tracker:
             track_id=info.track_id,
             first_t=info.first_t,
             last_update_t=float(self.store.last_update[row]),
+            last_ranged_t=info.last_ranged_t,
             history=tuple(info.history),
             sources=sources,
             source_types=frozenset(info.source_types),

@@ -8,7 +8,9 @@ classified as drones, and every drone rule would alarm on them. Measured on the
 has updated them for seconds, while the tracks of real drones within radar cover are
 ranged on most updates. So a track may open an alert only while it is *ranged*:
 
-- a ranging sensor (a radar) updated it within the tracker's recent window;
+- a ranging sensor (a radar) placed it within the last ``ranged_within_s`` with a
+  plot that no other track could as well have explained (a ghost beside a drone takes
+  the drone's plots now and then);
 - or it lies outside every radar's cover, where nothing could;
 - or a trusted Remote ID or ADS-B broadcast updated it within that window (its
   position is then the drone's own broadcast; a track that carried a serial once
@@ -62,6 +64,8 @@ class CorroborationLimits:
     ``hover_min_sensors``: sensors that must hold a hovering track unseen by radar.
     ``max_unmeasured_s``: longest time since a sensor last placed the track (a radar
     plot, a fix, or a bearing with elevation).
+    ``ranged_within_s``: how recent the track's last uncontested radar plot must be
+    for it to count as ranged now.
     ``max_clutter``: the highest probability that the track follows no object at all
     (:data:`~skywarden.identify.classify.CLUTTER`) at which it may open an alert.
     """
@@ -72,6 +76,7 @@ class CorroborationLimits:
     hover_memory_s: float = 30.0
     hover_min_sensors: int = 2
     max_unmeasured_s: float = 2.5
+    ranged_within_s: float = 5.0
 
 
 DEFAULT_LIMITS = CorroborationLimits()
@@ -85,8 +90,6 @@ class Corroboration:
         self.limits = limits or CorroborationLimits()
         self._frame = frame
         self._cover = RangingCover(site, frame)
-        self._ranging_ids = frozenset(s.id for s in site.sensors
-                                      if s.type in self._cover.ranging)
         self._broadcast_ids = frozenset(s.id for s in site.sensors if s.type in BROADCASTS)
         self._last_ranged: dict[str, float] = {}
 
@@ -109,7 +112,7 @@ class Corroboration:
         out = ~covered
         for k, item in enumerate(identified):
             ev = evidence.get(item.track_id)
-            if ev is not None and self._ranging_ids.intersection(ev.sources):
+            if ev is not None and t - ev.last_ranged_t <= self.limits.ranged_within_s:
                 self._last_ranged[item.track_id] = t
                 out[k] = True
             else:
