@@ -11,7 +11,6 @@ velocities are local east-north-up (ENU) in metres per second.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -437,6 +436,6 @@ class TrackEvidence:
     fixes: tuple[PositionFix, ...] = ()
     """The latest cooperative fixes associated with the track (bounded), for spoof checks."""
     rf_recent: int = 0
-    last_ranged_t: float = -math.inf
-    """When a ranging sensor last placed the track with a measurement that no other
-    track could as well have explained."""
+    ranged_t: tuple[float, ...] = ()
+    """When a ranging sensor placed the track with its latest measurements that no
+    other track could as well have explained (bounded), oldest first."""

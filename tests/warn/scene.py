@@ -3,7 +3,6 @@ hovering flights turned into identified tracks with evidence, instant by instant
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -58,9 +57,11 @@ class Flight:
     ranged and may open alerts."""
     unmeasured_s: float = 0.0
     """How long before each instant a sensor last placed the track."""
-    contested: bool = False
-    """Whether another track gated each radar plot the track took (a ghost beside a
-    drone, taking the drone's plots): the track is then not ranged."""
+    own_plots_ago: tuple[float, ...] = (2.0, 1.0, 0.0)
+    """How long before the last placement (see ``unmeasured_s``) the track's own radar
+    plots came, when a radar is among its sources: by default, scan after scan. Plots
+    that another track contested (a ghost beside a drone, taking the drone's plots) are
+    not its own."""
     rows: list[tuple[float, float, float, float, float, float, float]] = field(
         default_factory=list)
 
@@ -84,8 +85,8 @@ class Flight:
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
             track_id=self.track_id, first_t=self.start_t, last_update_t=t - self.unmeasured_s,
-            last_ranged_t=-math.inf if self.contested or not RADARS.intersection(self.sources)
-            else t - self.unmeasured_s,
+            ranged_t=tuple(sorted(t - self.unmeasured_s - ago for ago in self.own_plots_ago))
+            if RADARS.intersection(self.sources) else (),
             history=tuple(self.rows[-60:]), sources=self.sources, remote_id=self.remote_id,
             rf_hits=self.rf_hits,
             operator_lat=None if self.operator is None else self.operator[0],

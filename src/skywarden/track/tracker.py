@@ -78,6 +78,9 @@ its maximum range: a microphone does not hear a drone three kilometres away."""
 IDENTITY_BONUS = 25.0
 """Cost taken off a fix-to-track pair whose broadcast identity the track already carries."""
 
+RANGED_KEPT = 8
+"""Times of a track's own radar plots kept (:attr:`TrackInfo.ranged_t`)."""
+
 
 class Status(IntEnum):
     """Where a track is in its life: tentative until M-of-N confirms it, confirmed while
@@ -186,10 +189,10 @@ class TrackInfo:
     """Measurements that placed the target in space on their own: radar plots and
     position fixes; a track started by triangulation begins with two (two sensors'
     lines of sight crossed to place it)."""
-    last_ranged_t: float = -math.inf
-    """When a radar plot that no other established track contested last updated the
-    track. A ghost of crossing bearings beside a drone takes that drone's plots now and
-    then; they say nothing of an object of its own."""
+    ranged_t: deque[float] = field(default_factory=lambda: deque(maxlen=RANGED_KEPT))
+    """When the latest radar plots that no other established track contested updated
+    the track. A ghost of crossing bearings beside a drone takes that drone's plots now
+    and then; they say nothing of an object of its own."""
 
     def recent_rf_hits(self, now: float) -> int:
         """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``."""
@@ -236,7 +239,7 @@ class TrackInfo:
                 self.f0_t = max(self.f0_t, t)
         elif isinstance(item, RadarReport):
             if not contested:
-                self.last_ranged_t = max(self.last_ranged_t, t)
+                self.ranged_t.append(t)
             if item.rcs_dbsm is not None:
                 self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
@@ -455,7 +458,7 @@ class Tracker:
         """Per measurement of a radar batch: whether it is contested, gated too by an
         established track that took no measurement of the batch. The plot may then as
         well be that other track's object, seen once by the scan, so it does not show
-        that its taker follows an object of its own (:attr:`TrackInfo.last_ranged_t`):
+        that its taker follows an object of its own (:attr:`TrackInfo.ranged_t`):
         on ``capital``, ghosts of crossing bearings beside a drone took its plots now
         and then, each time by a narrow margin of cost, and opened alerts on them. Two
         drones flying close together each take their own plot and contest nothing."""
@@ -738,7 +741,7 @@ class Tracker:
         kept.rf_recent.absorb(gone.rf_recent)
         kept.rcs_recent.absorb(gone.rcs_recent)
         kept.rf_hits += gone.rf_hits
-        kept.last_ranged_t = max(kept.last_ranged_t, gone.last_ranged_t)
+        kept.ranged_t = deque(sorted((*kept.ranged_t, *gone.ranged_t)), maxlen=RANGED_KEPT)
         kept.remote_id = kept.remote_id or gone.remote_id
         kept.icao = kept.icao or gone.icao
 
@@ -823,7 +826,7 @@ class Tracker:
             track_id=info.track_id,
             first_t=info.first_t,
             last_update_t=float(self.store.last_update[row]),
-            last_ranged_t=info.last_ranged_t,
+            ranged_t=tuple(info.ranged_t),
             history=tuple(info.history),
             sources=sources,
             source_types=frozenset(info.source_types),

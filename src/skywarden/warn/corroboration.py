@@ -8,9 +8,13 @@ classified as drones, and every drone rule would alarm on them. Measured on the
 has updated them for seconds, while the tracks of real drones within radar cover are
 ranged on most updates. So a track may open an alert only while it is *ranged*:
 
-- a ranging sensor (a radar) placed it within the last ``ranged_within_s`` with a
-  plot that no other track could as well have explained (a ghost beside a drone takes
-  the drone's plots now and then);
+- a ranging sensor (a radar) placed it scan after scan lately, with plots of its own:
+  ``min_ranged_plots`` within ``ranged_within_s`` of one another, the latest within
+  ``ranged_within_s`` of now. A plot that another track could as well have explained
+  is not its own (a ghost beside a drone takes the drone's plots now and then), and
+  one or two plots are not enough (a ghost of bearings, tens of metres uncertain,
+  catches a stray false plot once in a while; a fixed return at the edge of a clutter
+  cell leaks through the MTI a scan here and there);
 - or it lies outside every radar's cover, where nothing could;
 - or a trusted Remote ID or ADS-B broadcast updated it within that window (its
   position is then the drone's own broadcast; a track that carried a serial once
@@ -64,8 +68,9 @@ class CorroborationLimits:
     ``hover_min_sensors``: sensors that must hold a hovering track unseen by radar.
     ``max_unmeasured_s``: longest time since a sensor last placed the track (a radar
     plot, a fix, or a bearing with elevation).
-    ``ranged_within_s``: how recent the track's last uncontested radar plot must be
-    for it to count as ranged now.
+    ``min_ranged_plots``, ``ranged_within_s``: how many of the track's own radar plots
+    must have come within how long of one another, the latest within as long of now,
+    for it to count as ranged.
     ``max_clutter``: the highest probability that the track follows no object at all
     (:data:`~skywarden.identify.classify.CLUTTER`) at which it may open an alert.
     """
@@ -77,6 +82,7 @@ class CorroborationLimits:
     hover_min_sensors: int = 2
     max_unmeasured_s: float = 2.5
     ranged_within_s: float = 5.0
+    min_ranged_plots: int = 3
 
 
 DEFAULT_LIMITS = CorroborationLimits()
@@ -112,7 +118,7 @@ class Corroboration:
         out = ~covered
         for k, item in enumerate(identified):
             ev = evidence.get(item.track_id)
-            if ev is not None and t - ev.last_ranged_t <= self.limits.ranged_within_s:
+            if ev is not None and self._ranged(t, ev):
                 self._last_ranged[item.track_id] = t
                 out[k] = True
             else:
@@ -134,6 +140,16 @@ class Corroboration:
         ])
         return (out & measured & (sigma <= self.limits.max_sigma_m)
                 & (clutter <= self.limits.max_clutter))
+
+    def _ranged(self, t: float, evidence: TrackEvidence) -> bool:
+        """Whether the track's own radar plots came scan after scan lately: its last
+        ``min_ranged_plots`` within ``ranged_within_s`` of one another, the latest
+        within ``ranged_within_s`` of ``t``."""
+        limits = self.limits
+        latest = sorted(evidence.ranged_t)[-limits.min_ranged_plots:]
+        return (len(latest) >= limits.min_ranged_plots
+                and t - latest[-1] <= limits.ranged_within_s
+                and latest[-1] - latest[0] <= limits.ranged_within_s)
 
     def forget(self, track_ids: Iterable[str]) -> None:
         """Drop what is remembered of tracks that no longer exist."""
