@@ -410,8 +410,9 @@ class TrackEvidence:
     (the drone emits). The rest describes the object the track follows now, from the
     last :data:`RECENT_EVIDENCE_S` only (a track may have taken up another object
     since): ``eo_votes`` sums camera confidence per class, ``rf_recent`` counts RF
-    updates, ``f0_hz`` is the latest acoustic blade-pass frequency heard and
-    ``rcs_dbsm`` the mean radar cross-section. Identity fields come from cooperative
+    updates (each for the share of its emission likely the track's own), ``f0_hz``
+    is the latest acoustic blade-pass frequency heard and ``rcs_dbsm`` the mean radar
+    cross-section. Identity fields come from cooperative
     fixes the track absorbed.
     """
 
@@ -435,7 +436,11 @@ class TrackEvidence:
     cooperative_only: bool = False
     fixes: tuple[PositionFix, ...] = ()
     """The latest cooperative fixes associated with the track (bounded), for spoof checks."""
-    rf_recent: int = 0
+    rf_recent: float = 0.0
+    doppler_flips: tuple[float, int] = (0.0, 0)
+    """Of the pairs of successive plots of one radar in the last
+    :data:`RECENT_EVIDENCE_S`: how many changed the sign of the range rate, and how
+    many there were."""
     ranged_t: tuple[float, ...] = ()
     """When a ranging sensor placed the track with its latest measurements that no
     other track could as well have explained (bounded), oldest first."""

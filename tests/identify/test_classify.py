@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from skywarden.identify import Identifier
+from skywarden.identify.classify import CLUTTER
 from skywarden.model import TargetClass
+from skywarden.warn.corroboration import DEFAULT_LIMITS
 from tests.identify.evidence import GROUND_UP, SITE, evidence, history, line, state_of, votes, weave
 from tests.warn.real_flights import delivery_flight, stonesoup_flight
 
@@ -41,6 +43,35 @@ def test_one_stray_rf_bearing_does_not_make_a_silent_drone_an_emitting_one() -> 
     _, _, once = _identify({"eo_votes": votes(drone=5.0), "rf_hits": 40, "rf_recent": 0}, rows)
     assert strayed.track.dark and once.track.dark
     assert not heard.track.dark
+
+
+def test_rf_bearings_too_few_to_show_an_emitter_do_not_make_a_bird_a_drone() -> None:
+    """A flock that wins two bearings of some drone's link, in a sky where they gate a
+    dozen tracks, has not been heard emit: it stays a bird, with the class confidence
+    it has when nothing was heard. Heard on every look, the same flock would be in
+    doubt."""
+    rows = history(weave(11.0, 50.0, seed=1), 30)
+    flock = {"eo_votes": votes(bird=1.0), "rcs_dbsm": -29.0}
+    _, silent, _ = _identify(flock, rows)
+    cls, crossed, _ = _identify({**flock, "rf_hits": 2}, rows)
+    _, heard, _ = _identify({**flock, "rf_hits": 30}, rows)
+    assert cls is TargetClass.BIRD and crossed == pytest.approx(silent)
+    assert heard < silent
+
+
+def test_a_return_whose_doppler_swings_both_ways_is_no_object() -> None:
+    """A slow, small echo 70 m up that only a radar sees could be a drone. If its range
+    rate changes sign between half its successive plots, it is a fixed return leaking
+    through the MTI, likely no object at all: enough that it may open no alert
+    (:class:`~skywarden.warn.corroboration.CorroborationLimits`, ``max_clutter``).
+    Plots that keep one sign say it moves."""
+    rows = history(line(2.5, 70.0), 12)
+    echo = {"rcs_dbsm": -24.5}
+    _, _, swinging = _identify({**echo, "doppler_flips": (4.0, 8)}, rows)
+    _, _, steady = _identify({**echo, "doppler_flips": (0.0, 8)}, rows)
+    assert swinging.classification.probs[CLUTTER] > DEFAULT_LIMITS.max_clutter
+    assert steady.classification.probs[CLUTTER] < DEFAULT_LIMITS.max_clutter
+    assert steady.track.cls is TargetClass.DRONE
 
 
 def test_a_bird_by_its_flight_cross_section_and_the_cameras_is_a_bird() -> None:

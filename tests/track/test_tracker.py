@@ -14,13 +14,14 @@ from skywarden.model import (
     FixSource,
     PositionFix,
     RadarReport,
+    RfReport,
     SensorType,
     TargetClass,
     TrackEvidence,
 )
 from skywarden.pipeline import Pipeline
 from skywarden.track import measure
-from skywarden.track.tracker import Status
+from skywarden.track.tracker import Status, TrackInfo
 from tests.track.helpers import (
     T0,
     Path,
@@ -399,6 +400,35 @@ def test_a_plot_an_unfed_established_track_also_gates_is_contested(
     at, am = (np.array([0, 1]), np.array([0, 1])) if rival_fed else (np.array([0]), np.array([0]))
     flags = tracker._contested(batch, np.array([0, 1, 1]), np.array([0, 0, 1]), at, am)
     assert flags.tolist() == [contested, False]
+
+
+def test_an_rf_bearing_counts_for_the_share_of_its_emission_likely_the_taker_s() -> None:
+    """Bearing 0 gates tracks 0 and 1 equally well and track 0 takes it: the emission
+    is as likely track 1's, so it counts half. A tentative track that gated it too is
+    not counted. Bearing 1 gates only its taker, track 1: it counts whole."""
+    the_site = site(sensor("rf-1", SensorType.RF, 0.0, 0.0))
+    tracker = Pipeline(the_site).tracker
+    tracker.store.n = 3
+    tracker.store.status[:3] = [Status.CONFIRMED, Status.CONFIRMED, Status.TENTATIVE]
+    bearings = [RfReport(t=T0, sensor="rf-1", az_deg=10.0 * k) for k in range(2)]
+    batch = measure.build_batch(bearings, tracker.geometry["rf-1"], tracker.frame)
+    shares = tracker._shares(batch, np.array([0, 1, 2, 1]), np.array([0, 0, 0, 1]),
+                             np.array([-4.0, -4.0, -9.0, -3.0]), np.array([0, 1]),
+                             np.array([0, 1]))
+    assert shares.tolist() == pytest.approx([0.5, 1.0])
+
+
+def test_range_rate_sign_changes_are_counted_between_plots_of_one_radar() -> None:
+    """Two radars see a target from different sides, so their signs differ; only a
+    change between successive plots of one radar counts."""
+    info = TrackInfo("T1", T0)
+    plots = [("radar-a", 2.0), ("radar-b", -3.0), ("radar-a", 1.5), ("radar-a", -1.0),
+             ("radar-b", -2.5)]
+    for k, (radar, rate) in enumerate(plots):
+        plot = RadarReport(t=T0 + k, sensor=radar, az_deg=0.0, el_deg=1.0, range_m=900.0,
+                           rr_mps=rate)
+        info.absorb(plot, SensorType.RADAR, T0 + k)
+    assert info.doppler_flips.total(T0 + 5.0) == (1.0, 3)
 
 
 def test_established_tracks_share_out_plots_before_a_tentative_one_takes_any() -> None:

@@ -15,6 +15,7 @@ whose best class stays below ``decide_min`` is reported ``unknown``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -22,7 +23,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from skywarden.identify.features import Kinematics
-from skywarden.model import RECENT_EVIDENCE_S, SensorType, TargetClass, TrackEvidence
+from skywarden.model import (
+    EMITTING_MIN_RF_HITS,
+    RECENT_EVIDENCE_S,
+    SensorType,
+    TargetClass,
+    TrackEvidence,
+)
 
 CLASSES: tuple[TargetClass, ...] = (TargetClass.DRONE, TargetClass.BIRD, TargetClass.AIRCRAFT)
 """The classes an object can be reported as, in the order of every score vector."""
@@ -100,10 +107,14 @@ def _eo_loglik(votes: Mapping[TargetClass, float]) -> NDArray[np.float64]:
     return np.append(weight * np.log(share), -weight)
 
 
-def _rf_loglik(rf_hits: int, age_s: float) -> NDArray[np.float64]:
+def _rf_loglik(rf_hits: float, age_s: float) -> NDArray[np.float64]:
     """A drone's control or video link heard on the direction finders. A drone that
     emits is heard on most looks; a few hits over a long life are more likely bearings
-    of some other emitter that happened to pass through the track's gate."""
+    of some other emitter that happened to pass through the track's gate, and fewer
+    than :data:`EMITTING_MIN_RF_HITS` say nothing (the track is then also ``dark``:
+    not heard emit, so not made a drone by what it was not heard to do)."""
+    if rf_hits < EMITTING_MIN_RF_HITS:
+        return np.zeros(HYPOTHESES)
     rate = rf_hits / max(age_s, 5.0)
     k = min(rf_hits / 5.0, 1.0) * min(max((rate - 0.05) / 0.25, 0.0), 1.0)
     return np.array([0.0, -5.0 * k, -3.0 * k, -4.0 * k])
@@ -138,6 +149,20 @@ def _rcs_loglik(rcs_dbsm: float | None) -> NDArray[np.float64]:
             _normal_logpdf(rcs_dbsm, -38.0, 12.0),
         ]
     )
+
+
+MOVER_FLIP_RATE = 0.1
+"""How often a real object's range rate changes sign between two plots of one radar:
+only as it turns through the MTI's blind speeds."""
+
+
+def _doppler_loglik(flips: float, pairs: int) -> NDArray[np.float64]:
+    """Range-rate signs of successive plots of one radar. A mover keeps its sign scan
+    after scan; a fixed return leaking through the MTI (a tree in the wind, traffic)
+    swings both ways at random, half the time: it is no airborne object at all."""
+    clutter = (flips * math.log(0.5 / MOVER_FLIP_RATE)
+               + (pairs - flips) * math.log(0.5 / (1.0 - MOVER_FLIP_RATE)))
+    return np.array([0.0, 0.0, 0.0, clutter])
 
 
 def _unranged_loglik(unranged_s: float) -> NDArray[np.float64]:
@@ -237,7 +262,7 @@ class Classifier:
             return np.maximum(part - part.max(), -cap)
 
         parts = [_rf_loglik(evidence.rf_recent, min(age_s, RECENT_EVIDENCE_S)),
-                 _f0_loglik(evidence.f0_hz)]
+                 _f0_loglik(evidence.f0_hz), _doppler_loglik(*evidence.doppler_flips)]
         motion = clip(_hover_loglik(hover_s), m.feature_cap_nats)
         if kin is not None:
             parts += [_height_loglik(kin.agl_m), _manoeuvre_loglik(kin)]

@@ -193,10 +193,16 @@ class TrackInfo:
     """When the latest radar plots that no other established track contested updated
     the track. A ghost of crossing bearings beside a drone takes that drone's plots now
     and then; they say nothing of an object of its own."""
+    last_rr: dict[str, float] = field(default_factory=dict)
+    """Per radar: the range rate of its latest plot of the track."""
+    doppler_flips: RecentSums[None] = field(default_factory=_recent_window)
+    """One item per pair of successive plots of one radar, of the last
+    :data:`RECENT_EVIDENCE_S`: 1 when the range rate changed sign between them."""
 
-    def recent_rf_hits(self, now: float) -> int:
-        """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``."""
-        return self.rf_recent.total(now)[1]
+    def recent_rf_hits(self, now: float) -> float:
+        """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``, each counted for the
+        share of its emission that is the track's own (:meth:`Tracker._shares`)."""
+        return self.rf_recent.total(now)[0]
 
     def recent_rcs_dbsm(self, now: float) -> float | None:
         """Mean radar cross-section of the plots within :data:`RECENT_EVIDENCE_S`."""
@@ -209,10 +215,11 @@ class TrackInfo:
         return all(abs(total) >= max_bias * size for total, size in self.doppler.values())
 
     def absorb(self, item: Measurable, sensor_type: SensorType, t: float,
-               classify: bool = True, contested: bool = False) -> None:
+               classify: bool = True, contested: bool = False, share: float = 1.0) -> None:
         """Record what one associated measurement says about the target; a camera's
         class label only when ``classify`` (it is known which object it labelled), a
-        radar plot as ranging only when not ``contested`` by another track."""
+        radar plot as ranging only when not ``contested`` by another track, an RF
+        bearing as the ``share`` of an emission that is the track's own."""
         self.sources[item.sensor] = t
         self.source_types.add(sensor_type)
         if isinstance(item, PositionFix | RadarReport):
@@ -232,7 +239,7 @@ class TrackInfo:
                 self.eo_votes.add(t, item.cls, 1.0 if item.conf is None else item.conf)
         elif isinstance(item, RfReport):
             self.rf_hits += 1
-            self.rf_recent.add(t, None)
+            self.rf_recent.add(t, None, share)
         elif isinstance(item, AcousticReport):
             if item.f0_hz is not None:
                 self.f0_hz = item.f0_hz
@@ -240,6 +247,11 @@ class TrackInfo:
         elif isinstance(item, RadarReport):
             if not contested:
                 self.ranged_t.append(t)
+            if item.rr_mps is not None:
+                before = self.last_rr.get(item.sensor)
+                if before is not None:
+                    self.doppler_flips.add(t, None, float((before > 0.0) != (item.rr_mps > 0.0)))
+                self.last_rr[item.sensor] = item.rr_mps
             if item.rcs_dbsm is not None:
                 self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
@@ -424,7 +436,8 @@ class Tracker:
             if at.shape[0]:
                 blurred = self._depth_blurred(batch, xg, ti, mi)
                 contested = self._contested(batch, ti, mi, at, assigned_m)
-                self._update(batch, at, assigned_m, blurred, contested)
+                shares = self._shares(batch, ti, mi, cost, at, assigned_m)
+                self._update(batch, at, assigned_m, blurred, contested, shares)
         unassigned = np.ones(batch.size, dtype=bool)
         unassigned[assigned_m] = False
         if unassigned.any():
@@ -472,6 +485,27 @@ class Tracker:
         rival = (owner[mi] >= 0) & unfed[ti] & (self.store.status[ti] != Status.TENTATIVE)
         contested[mi[rival]] = True
         return contested
+
+    def _shares(self, batch: MeasurementBatch, ti: IntArray, mi: IntArray,
+                cost: FloatArray, at: IntArray, am: IntArray) -> FloatArray:
+        """Per measurement of an RF batch: the likelihood of the track that took it over
+        that of every established track it gated (the taker included). A direction
+        finder's bearing is a line through the whole sky: in a busy one it gates a
+        dozen tracks nearly as well, and the emission may be any of theirs. Counted
+        whole, the bearings that a bird flock won now and then made it a drone."""
+        shares = np.ones(batch.size)
+        if batch.kind is not Kind.BEARING or self._sensor_type(batch) is not SensorType.RF:
+            return shares
+        owner = np.full(batch.size, -1, dtype=np.intp)
+        owner[am] = at
+        counted = (owner[mi] == ti) | (self.store.status[ti] != Status.TENTATIVE)
+        ti, mi, cost = ti[counted], mi[counted], cost[counted]
+        likelihood = np.exp(-0.5 * (cost - cost.min())) if cost.shape[0] else cost
+        total = np.zeros(batch.size)
+        np.add.at(total, mi, likelihood)
+        own = owner[mi] == ti
+        shares[mi[own]] = likelihood[own] / total[mi[own]]
+        return shares
 
     def _assign(
         self, n_meas: int, ti: IntArray, mi: IntArray, cost: FloatArray
@@ -526,7 +560,7 @@ class Tracker:
         return ti[keep], mi[keep], cost[keep]
 
     def _update(self, batch: MeasurementBatch, at: IntArray, am: IntArray,
-                blurred: BoolArray, contested: BoolArray) -> None:
+                blurred: BoolArray, contested: BoolArray, shares: FloatArray) -> None:
         s = self.store
         k = at.shape[0]
         t_meas = batch.t[am]
@@ -572,7 +606,7 @@ class Tracker:
         sensor_type = self._sensor_type(batch)
         for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
             self.info[i].absorb(batch.items[m], sensor_type, tm, classify=not blurred[m],
-                                contested=bool(contested[m]))
+                                contested=bool(contested[m]), share=float(shares[m]))
         cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
@@ -739,6 +773,7 @@ class Tracker:
         kept.source_types |= gone.source_types
         kept.eo_votes.absorb(gone.eo_votes)
         kept.rf_recent.absorb(gone.rf_recent)
+        kept.doppler_flips.absorb(gone.doppler_flips)
         kept.rcs_recent.absorb(gone.rcs_recent)
         kept.rf_hits += gone.rf_hits
         kept.ranged_t = deque(sorted((*kept.ranged_t, *gone.ranged_t)), maxlen=RANGED_KEPT)
@@ -835,6 +870,7 @@ class Tracker:
             eo_votes=info.eo_votes.by_key(now),
             rf_hits=info.rf_hits,
             rf_recent=info.recent_rf_hits(now),
+            doppler_flips=info.doppler_flips.total(now),
             f0_hz=info.f0_hz if info.f0_t >= now - RECENT_EVIDENCE_S else None,
             rcs_dbsm=info.recent_rcs_dbsm(now),
             remote_id=info.remote_id,
