@@ -400,6 +400,17 @@ direction finder's bearing is a line through the whole sky."""
 
 
 @dataclass(frozen=True, slots=True)
+class RangeMotion:
+    """How one radar saw a track's range move over its recent plots: the
+    least-squares slope of range over time, the mean of the plots' range rates, and
+    the 1-sigma of their difference for an object that moves as its Doppler says."""
+
+    slope_mps: float
+    mean_rr_mps: float
+    sigma_mps: float
+
+
+@dataclass(frozen=True, slots=True)
 class TrackEvidence:
     """What the tracker has learnt about one track, for identification and warning.
 
@@ -441,6 +452,9 @@ class TrackEvidence:
     """Of the pairs of successive plots of one radar in the last
     :data:`RECENT_EVIDENCE_S`: how many changed the sign of the range rate, and how
     many there were."""
+    range_motion: tuple[RangeMotion, ...] = ()
+    """Per radar with enough recent plots: whether its range rates are borne out by
+    the track's range."""
     ranged_t: tuple[float, ...] = ()
     """When a ranging sensor placed the track with its latest measurements that no
     other track could as well have explained (bounded), oldest first."""

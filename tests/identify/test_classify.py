@@ -9,7 +9,7 @@ import pytest
 
 from skywarden.identify import Identifier
 from skywarden.identify.classify import CLUTTER
-from skywarden.model import TargetClass
+from skywarden.model import RangeMotion, TargetClass
 from skywarden.warn.corroboration import DEFAULT_LIMITS
 from tests.identify.evidence import GROUND_UP, SITE, evidence, history, line, state_of, votes, weave
 from tests.warn.real_flights import delivery_flight, stonesoup_flight
@@ -72,6 +72,18 @@ def test_a_return_whose_doppler_swings_both_ways_is_no_object() -> None:
     assert swinging.classification.probs[CLUTTER] > DEFAULT_LIMITS.max_clutter
     assert steady.classification.probs[CLUTTER] < DEFAULT_LIMITS.max_clutter
     assert steady.track.cls is TargetClass.DRONE
+
+
+def test_a_return_whose_range_stands_still_against_its_doppler_is_no_object() -> None:
+    """The same echo, its range rate a steady +1.8 m/s on every plot: a fixed return
+    whose leaks happened to keep one sign, since its range has not moved in 9 s. Had
+    the range grown as the Doppler says, it would be a mover."""
+    rows = history(line(2.5, 70.0), 12)
+    echo = {"rcs_dbsm": -24.5, "doppler_flips": (0.0, 5)}
+    _, _, still = _identify({**echo, "range_motion": (RangeMotion(0.1, 1.8, 0.6),)}, rows)
+    _, _, moving = _identify({**echo, "range_motion": (RangeMotion(1.9, 1.8, 0.6),)}, rows)
+    assert still.classification.probs[CLUTTER] > DEFAULT_LIMITS.max_clutter
+    assert moving.classification.probs[CLUTTER] < DEFAULT_LIMITS.max_clutter
 
 
 def test_a_bird_by_its_flight_cross_section_and_the_cameras_is_a_bird() -> None:

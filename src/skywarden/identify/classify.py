@@ -26,6 +26,7 @@ from skywarden.identify.features import Kinematics
 from skywarden.model import (
     EMITTING_MIN_RF_HITS,
     RECENT_EVIDENCE_S,
+    RangeMotion,
     SensorType,
     TargetClass,
     TrackEvidence,
@@ -165,6 +166,15 @@ def _doppler_loglik(flips: float, pairs: int) -> NDArray[np.float64]:
     return np.array([0.0, 0.0, 0.0, clutter])
 
 
+def _range_rate_loglik(motions: tuple[RangeMotion, ...]) -> NDArray[np.float64]:
+    """Range rates against the range itself (:mod:`skywarden.track.doppler`): a mover's
+    range grows as its range rates say; a fixed return's stands still whatever the
+    Doppler of its leaks. The log-likelihood ratio of the two, per radar, summed."""
+    clutter = sum(((m.slope_mps - m.mean_rr_mps) ** 2 - m.slope_mps**2) / (2.0 * m.sigma_mps**2)
+                  for m in motions)
+    return np.array([0.0, 0.0, 0.0, clutter])
+
+
 def _unranged_loglik(unranged_s: float) -> NDArray[np.float64]:
     """Seconds spent well inside radar cover without one radar update: a real object is
     seen on most scans unless buildings hide it; a ghost of crossing bearings never is."""
@@ -262,7 +272,8 @@ class Classifier:
             return np.maximum(part - part.max(), -cap)
 
         parts = [_rf_loglik(evidence.rf_recent, min(age_s, RECENT_EVIDENCE_S)),
-                 _f0_loglik(evidence.f0_hz), _doppler_loglik(*evidence.doppler_flips)]
+                 _f0_loglik(evidence.f0_hz), _doppler_loglik(*evidence.doppler_flips),
+                 _range_rate_loglik(evidence.range_motion)]
         motion = clip(_hover_loglik(hover_s), m.feature_cap_nats)
         if kin is not None:
             parts += [_height_loglik(kin.agl_m), _manoeuvre_loglik(kin)]

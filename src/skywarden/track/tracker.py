@@ -44,6 +44,7 @@ from skywarden.model import (
     EoReport,
     PositionFix,
     RadarReport,
+    RangeMotion,
     RfReport,
     SensorType,
     Site,
@@ -53,6 +54,7 @@ from skywarden.model import (
 )
 from skywarden.track import associate, initiate, measure
 from skywarden.track.clutter import ClutterConfig, ClutterMap
+from skywarden.track.doppler import range_motion
 from skywarden.track.measure import Kind, Measurable, MeasurementBatch, SensorGeometry
 from skywarden.track.models import (
     HOVER,
@@ -80,6 +82,8 @@ IDENTITY_BONUS = 25.0
 
 RANGED_KEPT = 8
 """Times of a track's own radar plots kept (:attr:`TrackInfo.ranged_t`)."""
+RADAR_PLOTS_KEPT = 8
+"""Plots with a range rate kept per radar and track (:attr:`TrackInfo.radar_plots`)."""
 
 
 class Status(IntEnum):
@@ -193,8 +197,8 @@ class TrackInfo:
     """When the latest radar plots that no other established track contested updated
     the track. A ghost of crossing bearings beside a drone takes that drone's plots now
     and then; they say nothing of an object of its own."""
-    last_rr: dict[str, float] = field(default_factory=dict)
-    """Per radar: the range rate of its latest plot of the track."""
+    radar_plots: dict[str, deque[RadarReport]] = field(default_factory=dict)
+    """Per radar: its latest plots of the track (:data:`RADAR_PLOTS_KEPT`)."""
     doppler_flips: RecentSums[None] = field(default_factory=_recent_window)
     """One item per pair of successive plots of one radar, of the last
     :data:`RECENT_EVIDENCE_S`: 1 when the range rate changed sign between them."""
@@ -248,10 +252,11 @@ class TrackInfo:
             if not contested:
                 self.ranged_t.append(t)
             if item.rr_mps is not None:
-                before = self.last_rr.get(item.sensor)
+                plots = self.radar_plots.setdefault(item.sensor, deque(maxlen=RADAR_PLOTS_KEPT))
+                before = plots[-1].rr_mps if plots else None
                 if before is not None:
                     self.doppler_flips.add(t, None, float((before > 0.0) != (item.rr_mps > 0.0)))
-                self.last_rr[item.sensor] = item.rr_mps
+                plots.append(item)
             if item.rcs_dbsm is not None:
                 self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
@@ -854,6 +859,16 @@ class Tracker:
             info.history.append((t, *state))  # type: ignore[arg-type]
         info.last_snapshot_t = t
 
+    def _range_motion(self, info: TrackInfo, now: float) -> tuple[RangeMotion, ...]:
+        """Per radar: its recent plots' range slope against their range rates."""
+        since = now - RECENT_EVIDENCE_S
+        out = []
+        for radar, plots in info.radar_plots.items():
+            motion = range_motion([p for p in plots if p.t >= since], self.geometry[radar])
+            if motion is not None:
+                out.append(motion)
+        return tuple(out)
+
     def _evidence(self, info: TrackInfo, row: int, sources: tuple[str, ...],
                   probs: list[float]) -> TrackEvidence:
         now = float(self.store.last_update[row])
@@ -871,6 +886,7 @@ class Tracker:
             rf_hits=info.rf_hits,
             rf_recent=info.recent_rf_hits(now),
             doppler_flips=info.doppler_flips.total(now),
+            range_motion=self._range_motion(info, now),
             f0_hz=info.f0_hz if info.f0_t >= now - RECENT_EVIDENCE_S else None,
             rcs_dbsm=info.recent_rcs_dbsm(now),
             remote_id=info.remote_id,
