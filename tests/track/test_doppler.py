@@ -5,14 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from skywarden.geo import LocalFrame
-from skywarden.model import RadarReport, SensorType
+from skywarden.model import RadarReport
 from skywarden.track.doppler import range_motion
-from skywarden.track.measure import SensorGeometry
-from tests.track.helpers import T0, sensor, site
+from tests.track.helpers import T0
 
-RADAR = site(sensor("radar-a", SensorType.RADAR, 0.0, 0.0))
-GEOMETRY = SensorGeometry.of(RADAR.sensors[0], LocalFrame(*RADAR.origin))
+SIGMAS = (10.0, 1.0)
+"""The radar's range and range-rate sigmas; the plots below bring their own."""
 
 
 def _plots(ranges: list[float], rates: list[float | None]) -> list[RadarReport]:
@@ -24,7 +22,7 @@ def _plots(ranges: list[float], rates: list[float | None]) -> list[RadarReport]:
 def test_a_mover_s_range_moves_as_its_range_rates_say() -> None:
     rng = np.random.default_rng(3)
     ranges = [1500.0 - 6.0 * k + float(rng.normal(0.0, 5.0)) for k in range(8)]
-    motion = range_motion(_plots(ranges, [-6.0] * 8), GEOMETRY)
+    motion = range_motion(_plots(ranges, [-6.0] * 8), *SIGMAS)
     assert motion is not None
     assert motion.mean_rr_mps == pytest.approx(-6.0)
     assert abs(motion.slope_mps - motion.mean_rr_mps) < 2.0 * motion.sigma_mps
@@ -33,7 +31,7 @@ def test_a_mover_s_range_moves_as_its_range_rates_say() -> None:
 def test_a_leaking_fixed_return_s_range_stands_still_whatever_its_doppler() -> None:
     rng = np.random.default_rng(4)
     ranges = [2432.0 + float(rng.normal(0.0, 5.0)) for _ in range(8)]
-    motion = range_motion(_plots(ranges, [1.8, 2.2, 1.6, 2.5, 1.9, 2.0, 1.7, 2.1]), GEOMETRY)
+    motion = range_motion(_plots(ranges, [1.8, 2.2, 1.6, 2.5, 1.9, 2.0, 1.7, 2.1]), *SIGMAS)
     assert motion is not None
     assert abs(motion.slope_mps) < 2.0 * motion.sigma_mps
     assert abs(motion.slope_mps - motion.mean_rr_mps) > 2.0 * motion.sigma_mps
@@ -44,4 +42,4 @@ def test_a_leaking_fixed_return_s_range_stands_still_whatever_its_doppler() -> N
     _plots([1000.0, 1001.0, 1002.0, 1003.0], [None, None, 1.0, 1.0]),
 ])
 def test_too_few_plots_with_a_range_rate_tell_nothing(plots: list[RadarReport]) -> None:
-    assert range_motion(plots, GEOMETRY) is None
+    assert range_motion(plots, *SIGMAS) is None

@@ -13,10 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import numpy as np
-
 from skywarden.model import RadarReport, RangeMotion
-from skywarden.track.measure import SensorGeometry
 
 MIN_PLOTS = 3
 MIN_SPAN_S = 2.0
@@ -26,21 +23,33 @@ MANOEUVRE_MPS = 0.5
 time average only for evenly spaced plots)."""
 
 
-def range_motion(plots: Sequence[RadarReport], geometry: SensorGeometry) -> RangeMotion | None:
+def range_motion(plots: Sequence[RadarReport], range_sigma_m: float,
+                 rate_sigma_mps: float) -> RangeMotion | None:
     """The range slope and mean range rate of one radar's plots that carry a range
-    rate, or None when there are too few, or over too short a time, to tell."""
-    with_rate = [p for p in plots if p.rr_mps is not None]
-    if len(with_rate) < MIN_PLOTS:
+    rate, or None when there are too few, or over too short a time, to tell. The
+    sigmas are the radar's, for plots that bring none of their own. (Plain
+    arithmetic: a handful of plots per track and snapshot, where NumPy's call overhead
+    would dominate.)"""
+    times: list[float] = []
+    ranges: list[float] = []
+    rate_sum = range_var = rate_var = 0.0
+    for plot in plots:
+        if plot.rr_mps is None:
+            continue
+        times.append(plot.t)
+        ranges.append(plot.range_m)
+        rate_sum += plot.rr_mps
+        own = plot.sigma or {}
+        range_var += own.get("range_m", range_sigma_m) ** 2
+        rate_var += own.get("rr_mps", rate_sigma_mps) ** 2
+    n = len(times)
+    if n < MIN_PLOTS or max(times) - min(times) < MIN_SPAN_S:
         return None
-    t = np.array([p.t for p in with_rate])
-    if float(t.max() - t.min()) < MIN_SPAN_S:
-        return None
-    ranges = np.array([p.range_m for p in with_rate])
-    rates = np.array([p.rr_mps for p in with_rate], dtype=np.float64)
-    dt = t - t.mean()
-    sxx = float(dt @ dt)
-    slope = float(dt @ (ranges - ranges.mean())) / sxx
-    range_var = float(np.mean([geometry.sigma("range_m", p.sigma) ** 2 for p in with_rate]))
-    rate_var = float(np.mean([geometry.sigma("rr_mps", p.sigma) ** 2 for p in with_rate]))
-    sigma = math.sqrt(range_var / sxx + rate_var / len(with_rate) + MANOEUVRE_MPS**2)
-    return RangeMotion(slope, float(rates.mean()), sigma)
+    t_mean = sum(times) / n
+    r_mean = sum(ranges) / n
+    sxx = sxy = 0.0
+    for t, r in zip(times, ranges, strict=True):
+        sxx += (t - t_mean) ** 2
+        sxy += (t - t_mean) * (r - r_mean)
+    sigma = math.sqrt(range_var / n / sxx + rate_var / n / n + MANOEUVRE_MPS**2)
+    return RangeMotion(sxy / sxx, rate_sum / n, sigma)

@@ -864,7 +864,9 @@ class Tracker:
         since = now - RECENT_EVIDENCE_S
         out = []
         for radar, plots in info.radar_plots.items():
-            motion = range_motion([p for p in plots if p.t >= since], self.geometry[radar])
+            sensor = self.geometry[radar]
+            motion = range_motion([p for p in plots if p.t >= since],
+                                  sensor.sigma("range_m", None), sensor.sigma("rr_mps", None))
             if motion is not None:
                 out.append(motion)
         return tuple(out)
