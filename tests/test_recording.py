@@ -126,6 +126,8 @@ def test_truth_tracks_alerts_round_trip(tmp_path: Path) -> None:
                        emitting=False, remote_id=None, icao=None)
     track = TrackState(2.0, "T1", 33.31, 44.36, 151.0, (2.9, -1.1, 0.1), 6.5,
                        TargetClass.DRONE, 0.83, ("radar-n", "eo-1"), None, None, True)
+    signed = TrackState(2.0, "T2", 33.32, 44.36, 90.0, (0.0, 0.0, 0.0), 2.0, TargetClass.DRONE,
+                        0.99, ("rid-1",), "SIGNED-1", remote_id_auth="uas_id_signature")
     alert = Alert(3.0, "A1", AlertState.OPEN, "zone_entry", Severity.HIGH, "T1",
                   "Dark drone entered", 33.31, 44.36, 140.0, zone="hq",
                   launch_point=LaunchPoint(33.29, 44.34, 120.0))
@@ -133,11 +135,12 @@ def test_truth_tracks_alerts_round_trip(tmp_path: Path) -> None:
         w.write(rec.truth_to_dict(truth))
     with rec.JsonlWriter(tmp_path / rec.TRACKS_FILE) as w:
         w.write(rec.track_to_dict(track))
+        w.write(rec.track_to_dict(signed))
     with rec.JsonlWriter(tmp_path / rec.ALERTS_FILE) as w:
         w.write(rec.alert_to_dict(alert))
     rejections = rec.Rejections()
     assert list(rec.iter_truth(tmp_path, rejections)) == [truth]
-    assert list(rec.iter_tracks(tmp_path, rejections)) == [track]
+    assert list(rec.iter_tracks(tmp_path, rejections)) == [track, signed]
     assert list(rec.iter_alerts(tmp_path, rejections)) == [alert]
     assert rejections.total == 0
     line = (tmp_path / rec.TRACKS_FILE).read_text()

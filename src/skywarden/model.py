@@ -293,7 +293,9 @@ class TrackState:
     spoofing check doubts. ``spoof`` lists why the track's Remote ID is not believed, one
     ``"kind: reason"`` string per failed check (``kind`` is a spoofing-check name such as
     ``inconsistent_position``; ``reason`` is the operator-readable explanation with its
-    numbers); it is empty for an honest or silent track.
+    numbers); it is empty for an honest or silent track. ``remote_id_auth`` names the
+    authentication record the track's Remote ID broadcasts (see
+    :attr:`PositionFix.auth_type`): present, not verified.
     """
 
     t: float
@@ -311,6 +313,7 @@ class TrackState:
     dark: bool = False
     authorised: bool = False
     spoof: tuple[str, ...] = ()
+    remote_id_auth: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,6 +370,9 @@ class PositionFix:
     ``icao`` address, ``callsign``) and, for Remote ID, the operator position it
     declares. ``h_sigma_m``/``v_sigma_m`` are the 1-sigma horizontal and vertical
     accuracies (from the broadcast's accuracy fields where it has them).
+    ``auth_type`` names the latest whole Remote ID authentication record the
+    aircraft broadcast (``"uas_id_signature"``, ...): present, not verified, since
+    Skywarden does not check signatures.
     """
 
     t: float
@@ -385,6 +391,7 @@ class PositionFix:
     operator_lon: float | None = None
     object_id: str | None = None
     cls: TargetClass | None = None
+    auth_type: str | None = None
 
 
 RECENT_EVIDENCE_S = 30.0

@@ -639,12 +639,14 @@ def track_from_dict(obj: Mapping[str, Any]) -> TrackState:
         dark=bool(_optional_bool(obj, "dark")),
         authorised=bool(_optional_bool(obj, "authorised")),
         spoof=_string_list(obj, "spoof"),
+        remote_id_auth=_optional_string(obj, "remote_id_auth"),
     )
 
 
 def track_to_dict(track: TrackState) -> dict[str, Any]:
     """The tracks.jsonl object of a track state; every field of the spec is present,
-    followed by ``authorised`` and ``spoof`` (a list of ``"kind: reason"`` strings),
+    followed by ``authorised``, ``spoof`` (a list of ``"kind: reason"`` strings) and
+    ``remote_id_auth`` (the Remote ID authentication type broadcast, not verified),
     which readers of the spec ignore as unknown fields."""
     return {
         "t": track.t,
@@ -662,6 +664,7 @@ def track_to_dict(track: TrackState) -> dict[str, Any]:
         "dark": track.dark,
         "authorised": track.authorised,
         "spoof": list(track.spoof),
+        "remote_id_auth": track.remote_id_auth,
     }
 
 

@@ -16,9 +16,12 @@ from skywarden.ingest.adsb import (
 from skywarden.ingest.beast import BeastFrame, read_beast
 from skywarden.ingest.cooperative import SIGMA_PER_95_2D, CooperativeDecoder
 from skywarden.ingest.remoteid import (
+    Authentication,
+    AuthType,
     BasicId,
     IdType,
     Location,
+    Message,
     OperationalStatus,
     System,
     UaType,
@@ -129,6 +132,32 @@ def test_single_messages_take_the_only_serial_recently_heard() -> None:
     assert ambiguous.remote_id is None
     [later] = decoder.feed(RemoteIdReport(30.0, "rid-1", location))
     assert later.remote_id is None
+
+
+def test_fixes_name_the_authentication_a_drone_broadcasts_once_its_record_is_whole() -> None:
+    """Packs of the basic ID, the location and one Authentication page each: the fix
+    says nothing of authentication until pages 0 to the last have all been heard,
+    then names the record's type (present, not verified) until the drone has gone
+    unheard for the decoder's expiry; another drone's fixes are not credited with it."""
+    decoder = CooperativeDecoder(expiry_s=60.0)
+    basic = BasicId(IdType.SERIAL_NUMBER, UaType.HELICOPTER_OR_MULTIROTOR, "SIGNED-1")
+    other = BasicId(IdType.SERIAL_NUMBER, UaType.HELICOPTER_OR_MULTIROTOR, "UNSIGNED-2")
+    where = Location(latitude_deg=33.31, longitude_deg=44.36, geodetic_altitude_m=120.0)
+    data = bytes(range(40))
+    pages = [Authentication(AuthType.UAS_ID_SIGNATURE, 0, data[:17], last_page_index=1,
+                            length=len(data), timestamp_s=1_767_261_600.0),
+             Authentication(AuthType.UAS_ID_SIGNATURE, 1, data[17:])]
+
+    def heard(t: float, *messages: Message) -> PositionFix:
+        [fix] = decoder.feed(RemoteIdReport(t, "rid-1", encode_pack(messages)))
+        return fix
+
+    assert heard(0.0, basic, where, pages[0]).auth_type is None
+    assert heard(1.0, basic, where, pages[1]).auth_type == "uas_id_signature"
+    assert heard(2.0, basic, where).auth_type == "uas_id_signature"
+    assert heard(2.5, other, where).auth_type is None
+    assert heard(50.0, basic, where).auth_type == "uas_id_signature"
+    assert heard(111.0, basic, where).auth_type is None  # unheard for over the expiry
 
 
 def _drone_frames(icao: str) -> list[tuple[float, bytes]]:

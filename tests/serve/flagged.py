@@ -14,6 +14,7 @@ SPOOF_REASON = ("inconsistent_position: Remote ID claims a position 412 m from w
                 "sensors see the drone (gate 60 m)")
 POLICE = "1581F5FJD22A00000001"
 POLICE_TRACK = "P1"
+POLICE_AUTH = "uas_id_signature"
 
 
 class FlaggingPipeline(EchoPipeline):
@@ -27,7 +28,8 @@ class FlaggingPipeline(EchoPipeline):
             tracks.append(TrackState(t=t, track_id=POLICE_TRACK, lat=33.3125, lon=44.3620,
                                      alt_m=60.0, vel_enu_mps=(0.0, 0.0, 0.0), pos_sigma_m=1.0,
                                      cls=TargetClass.DRONE, class_conf=0.99,
-                                     sources=("radar-n",), remote_id=POLICE, authorised=True))
+                                     sources=("radar-n",), remote_id=POLICE, authorised=True,
+                                     remote_id_auth=POLICE_AUTH))
         return Picture(picture.t, tracks, picture.alerts)
 
 

@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from tests.recordings import EXAMPLE_SITE
 from tests.serve import live as live_module
-from tests.serve.flagged import POLICE, POLICE_TRACK, SPOOF_REASON, flagging
+from tests.serve.flagged import POLICE, POLICE_AUTH, POLICE_TRACK, SPOOF_REASON, flagging
 from tests.serve.live import ADMIN_TOKEN, Live, live_service
 
 READ_PATHS = ["/api/me", "/api/site", "/api/tracks", "/api/tracks/T1", "/api/alerts?state=open",
@@ -193,6 +193,7 @@ def test_tracks_carry_the_authorised_flag_and_the_spoofing_reasons(
         police = httpx.get(live.url + f"/api/tracks/{POLICE_TRACK}",
                            headers=_bearer(ADMIN_TOKEN)).json()
         assert police["authorised"] is True and police["remote_id"] == POLICE
+        assert police["remote_id_auth"] == POLICE_AUTH
         span = httpx.get(live.url + "/api/history/span", headers=_bearer(ADMIN_TOKEN)).json()
         stored = httpx.get(live.url + "/api/history", headers=_bearer(ADMIN_TOKEN),
                            params={"t0": span["t0"], "t1": span["t1"]}).json()["tracks"]

@@ -136,6 +136,8 @@ def test_the_map_shows_a_spoofed_remote_id_with_its_reason_and_an_authorised_dro
         expect(page.locator("#detail-authorised")).to_be_hidden()
         expect(page.locator('#detail-fields dd[data-field="identity"]')).to_have_text(
             f"Remote ID {SPOOFER} (not believed)")
+        expect(page.locator('#detail-fields dd[data-field="authentication"]')).to_have_text(
+            "none broadcast")
         expect(page.locator(".track-label.spoof")).to_contain_text("SPOOFED ID")
         page.wait_for_timeout(1000)
         ARTIFACTS.mkdir(exist_ok=True)

@@ -77,7 +77,7 @@ def test_track_writes_one_line_per_confirmed_track_at_each_period(tmp_path: Path
     raw = json.loads((out / TRACKS_FILE).read_text().splitlines()[0])
     assert set(raw) == {"t", "track_id", "lat", "lon", "alt_m", "vel_enu_mps", "pos_sigma_m",
                         "class", "class_conf", "sources", "remote_id", "icao", "dark",
-                        "authorised", "spoof"}
+                        "authorised", "spoof", "remote_id_auth"}
     assert "mean GOSPA" in result.output
     assert not (out / "alerts.jsonl").exists()
 

@@ -197,11 +197,15 @@ def test_cooperative_fixes_make_a_track_that_carries_their_identity() -> None:
             t=T0 + k, sensor="radar-a", source=FixSource.REMOTEID, lat=float(lat),
             lon=float(lon), alt_m=float(alt), h_sigma_m=3.0, v_sigma_m=4.0,
             vel_enu_mps=(5.0, 0.0, 0.0), remote_id="1581F5FJD22A00000001",
+            auth_type="uas_id_signature" if k >= 6 else None,
         ))
     pictures = list(pipeline.ready())
     last = pictures[-1]
     assert len(last.tracks) == 1
     assert last.tracks[0].remote_id == "1581F5FJD22A00000001"
+    assert last.tracks[0].remote_id_auth == "uas_id_signature"
+    first = next(p for p in pictures if p.tracks)
+    assert first.t < T0 + 6 and first.tracks[0].remote_id_auth is None
     assert not last.tracks[0].dark
     evidence = last.evidence[last.tracks[0].track_id]
     assert evidence.cooperative_only

@@ -26,7 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skywarden.ingest.adsb import AdsbDecoder, AdsbError, Aircraft
+from skywarden.ingest.authentication import AuthenticationAssembler, AuthenticationRecord
 from skywarden.ingest.remoteid import (
+    Authentication,
+    AuthType,
     BasicId,
     IdType,
     Location,
@@ -111,6 +114,21 @@ class _Operator:
 
 
 @dataclass(slots=True)
+class _Signed:
+    """The latest whole authentication record an aircraft broadcast."""
+
+    label: str
+    last_seen: float
+
+
+def _auth_label(auth_type: int | None) -> str:
+    """How an authentication type reads on a track: the F3411 name, else its number."""
+    if isinstance(auth_type, AuthType):
+        return auth_type.name.lower()
+    return "unknown type" if auth_type is None else f"private type {auth_type}"
+
+
+@dataclass(slots=True)
 class _SbsAircraft:
     callsign: str | None = None
     velocity_enu_mps: tuple[float, float, float] | None = None
@@ -165,6 +183,8 @@ class CooperativeDecoder:
         self._expiry_s = expiry_s
         self._single_window_s = single_message_window_s
         self._operators: dict[str, _Operator] = {}
+        self._auth = AuthenticationAssembler()
+        self._signed: dict[str, _Signed] = {}
         self._recent_ids: dict[str, deque[tuple[float, str]]] = {}
         self._adsb: dict[str, AdsbDecoder] = {}
         self._sbs: dict[str, _SbsAircraft] = {}
@@ -191,6 +211,8 @@ class CooperativeDecoder:
             )
         else:
             serial = self._only_recent_id(report.sensor, report.t)
+        if serial is not None:
+            self._note_authentication(report, serial, messages)
         for system in (m for m in messages if isinstance(m, System)):
             if serial is not None:
                 self._operators[serial] = _Operator(
@@ -204,6 +226,20 @@ class CooperativeDecoder:
                 fixes.append(fix)
         return fixes
 
+    def _note_authentication(self, report: RemoteIdReport, serial: str,
+                             messages: list[Any]) -> None:
+        """Assemble the aircraft's Authentication pages; remember its latest whole
+        record while the aircraft is heard. The signature is not checked: a fix then
+        says an authentication was broadcast, not that it is genuine."""
+        for page in (m for m in messages if isinstance(m, Authentication)):
+            for outcome in self._auth.add(serial, page, report.t):
+                if isinstance(outcome, AuthenticationRecord):
+                    self._signed[outcome.sender] = _Signed(_auth_label(outcome.auth_type),
+                                                           report.t)
+        signed = self._signed.get(serial)
+        if signed is not None:
+            signed.last_seen = report.t
+
     def _only_recent_id(self, sensor: str, t: float) -> str | None:
         recent = self._recent_ids.get(sensor, ())
         heard = {serial for seen, serial in recent if 0.0 <= t - seen <= self._single_window_s}
@@ -213,6 +249,10 @@ class CooperativeDecoder:
         stale = [s for s, op in self._operators.items() if t - op.last_seen > self._expiry_s]
         for serial in stale:
             del self._operators[serial]
+        unheard = [s for s, signed in self._signed.items()
+                   if t - signed.last_seen > self._expiry_s]
+        for serial in unheard:
+            del self._signed[serial]
 
     def _location_fix(
         self, report: RemoteIdReport, location: Location, serial: str | None
@@ -245,6 +285,7 @@ class CooperativeDecoder:
                 location.speed_mps, location.direction_deg, location.vertical_speed_mps
             ),
             remote_id=serial,
+            auth_type=signed.label if (signed := self._signed.get(serial or "")) else None,
             operator_lat=operator.lat if operator else None,
             operator_lon=operator.lon if operator else None,
             object_id=f"remoteid:{serial}" if serial else None,

@@ -182,6 +182,8 @@ class TrackInfo:
     sensor_updates: int = 0
     fix_updates: int = 0
     remote_id: str | None = None
+    remote_id_auth: str | None = None
+    """The authentication record the latest Remote ID fix says was broadcast."""
     icao: str | None = None
     callsign: str | None = None
     operator_lat: float | None = None
@@ -232,6 +234,8 @@ class TrackInfo:
             self.fix_updates += 1
             self.fixes.append(item)
             self.remote_id = item.remote_id or self.remote_id
+            if item.remote_id is not None:
+                self.remote_id_auth = item.auth_type
             self.icao = item.icao or self.icao
             self.callsign = item.callsign or self.callsign
             if item.operator_lat is not None and item.operator_lon is not None:
@@ -782,7 +786,8 @@ class Tracker:
         kept.rcs_recent.absorb(gone.rcs_recent)
         kept.rf_hits += gone.rf_hits
         kept.ranged_t = deque(sorted((*kept.ranged_t, *gone.ranged_t)), maxlen=RANGED_KEPT)
-        kept.remote_id = kept.remote_id or gone.remote_id
+        if kept.remote_id is None:
+            kept.remote_id, kept.remote_id_auth = gone.remote_id, gone.remote_id_auth
         kept.icao = kept.icao or gone.icao
 
     # --- output ---------------------------------------------------------------------
@@ -845,6 +850,7 @@ class Tracker:
                     t=t, track_id=info.track_id, lat=la, lon=lo, alt_m=al,
                     vel_enu_mps=(v[0], v[1], v[2]), pos_sigma_m=sig,
                     sources=sources, remote_id=info.remote_id, icao=info.icao, dark=dark,
+                    remote_id_auth=info.remote_id_auth,
                 )
             )
         return tracks, evidence

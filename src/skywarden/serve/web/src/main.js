@@ -345,6 +345,9 @@ function drawDetail(track) {
   const rows = [
     ["class", `${track.class} (${Math.round((track.class_conf || 0) * 100)} %)`],
     ["identity", track.remote_id ? `Remote ID ${track.remote_id}${isSpoof(track) ? " (not believed)" : ""}` : track.icao ? `ICAO ${track.icao}` : track.dark ? "none — dark" : "none"],
+    ...(track.remote_id ? [["authentication", track.remote_id_auth
+      ? `${track.remote_id_auth.replaceAll("_", " ")} broadcast, signature not verified`
+      : "none broadcast"]] : []),
     ["sources", (track.sources || []).join(", ") || "—"],
     ["speed", `${speedOf(v).toFixed(1)} m/s (${(speedOf(v) * 3.6).toFixed(0)} km/h)`],
     ["heading", `${headingOf(v).toFixed(0)}°`],
