@@ -255,18 +255,17 @@ class TrackInfo:
         elif isinstance(item, RadarReport):
             if not contested:
                 self.ranged_t.append(t)
-            if item.rr_mps is not None:
-                plots = self.radar_plots.setdefault(item.sensor, deque(maxlen=RADAR_PLOTS_KEPT))
-                before = plots[-1].rr_mps if plots else None
-                if before is not None:
-                    self.doppler_flips.add(t, None, float((before > 0.0) != (item.rr_mps > 0.0)))
-                plots.append(item)
             if item.rcs_dbsm is not None:
                 self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
                 sums = self.doppler.setdefault(item.sensor, [0.0, 0.0])
                 sums[0] += item.rr_mps
                 sums[1] += abs(item.rr_mps)
+                plots = self.radar_plots.setdefault(item.sensor, deque(maxlen=RADAR_PLOTS_KEPT))
+                before = plots[-1].rr_mps if plots else None
+                if before is not None:
+                    self.doppler_flips.add(t, None, float((before > 0.0) != (item.rr_mps > 0.0)))
+                plots.append(item)
 
 
 @dataclass
@@ -487,8 +486,7 @@ class Tracker:
         contested = np.zeros(batch.size, dtype=bool)
         if batch.kind is not Kind.RADAR:
             return contested
-        owner = np.full(batch.size, -1, dtype=np.intp)
-        owner[am] = at
+        owner = _owners(batch.size, at, am)
         unfed = np.ones(self.store.n, dtype=bool)
         unfed[at] = False
         rival = (owner[mi] >= 0) & unfed[ti] & (self.store.status[ti] != Status.TENTATIVE)
@@ -505,8 +503,7 @@ class Tracker:
         shares = np.ones(batch.size)
         if batch.kind is not Kind.BEARING or self._sensor_type(batch) is not SensorType.RF:
             return shares
-        owner = np.full(batch.size, -1, dtype=np.intp)
-        owner[am] = at
+        owner = _owners(batch.size, at, am)
         counted = (owner[mi] == ti) | (self.store.status[ti] != Status.TENTATIVE)
         ti, mi, cost = ti[counted], mi[counted], cost[counted]
         likelihood = np.exp(-0.5 * (cost - cost.min())) if cost.shape[0] else cost
@@ -905,6 +902,13 @@ class Tracker:
             cooperative_only=info.sensor_updates == 0 and info.fix_updates > 0,
             fixes=tuple(info.fixes),
         )
+
+
+def _owners(n_meas: int, at: IntArray, am: IntArray) -> IntArray:
+    """Per measurement: the row of the track that took it, -1 where none did."""
+    owner = np.full(n_meas, -1, dtype=np.intp)
+    owner[am] = at
+    return owner
 
 
 def _content_order(item: Measurable) -> tuple[float, str, float]:
