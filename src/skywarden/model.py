@@ -459,6 +459,9 @@ class TrackEvidence:
     """Of the pairs of successive plots of one radar in the last
     :data:`RECENT_EVIDENCE_S`: how many changed the sign of the range rate, and how
     many there were."""
+    leak_spot_plots: int = 0
+    """Of the latest radar plots (recent ones only): how many landed where a fixed
+    return has been leaking through the MTI."""
     range_motion: tuple[RangeMotion, ...] = ()
     """Per radar with enough recent plots: whether its range rates are borne out by
     the track's range."""

@@ -86,6 +86,19 @@ def test_a_return_whose_range_stands_still_against_its_doppler_is_no_object() ->
     assert moving.classification.probs[CLUTTER] < DEFAULT_LIMITS.max_clutter
 
 
+def test_a_return_whose_plots_land_where_a_fixed_return_leaks_is_no_object() -> None:
+    """The same echo, its Doppler steady so far: if its three latest plots landed
+    where the clutter map has seen a fixed return leak for a while, it is that return,
+    likely no object at all. Plots elsewhere leave it a drone."""
+    rows = history(line(2.5, 70.0), 12)
+    echo = {"rcs_dbsm": -24.5, "doppler_flips": (0.0, 3)}
+    _, _, spot = _identify({**echo, "leak_spot_plots": 3}, rows)
+    cls, _, elsewhere = _identify({**echo, "leak_spot_plots": 0}, rows)
+    assert spot.classification.probs[CLUTTER] > DEFAULT_LIMITS.max_clutter
+    assert elsewhere.classification.probs[CLUTTER] < DEFAULT_LIMITS.max_clutter
+    assert cls is TargetClass.DRONE
+
+
 def test_a_bird_by_its_flight_cross_section_and_the_cameras_is_a_bird() -> None:
     cls, conf, item = _identify({"eo_votes": votes(bird=3.0), "rcs_dbsm": -29.0},
                                 history(weave(11.0, 50.0, seed=1), 30))

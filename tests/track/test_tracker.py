@@ -240,6 +240,38 @@ def test_fixed_returns_leaking_through_the_mti_are_learnt_as_clutter() -> None:
     assert pipeline.tracker.clutter.suppressed > 0.6 * len(reports)
 
 
+def test_tracks_remember_which_plots_landed_on_a_fixed_return_s_leak_spot() -> None:
+    """A fixed return on the corner of four cells, wandering over a couple of degrees,
+    gets past the clutter map; once it has leaked for a while, the tracks its plots
+    start or update remember that those landed on its leak spot. The track of a drone
+    flying elsewhere does not."""
+    rng = np.random.default_rng(7)
+    the_site = site(RADARS[0])
+    drone = path_from_waypoints("d", [(60.0, (6.0, 3.0, 0.0))], (900.0, 700.0, 120.0))
+    reports = radar_reports(the_site, "radar-a", [drone], scan_times(T0, T0 + 60.0, 1.0), rng)
+    leak_times = [T0 + k + 0.95 for k in range(60) if rng.random() < 0.4]
+    for n, t in enumerate(leak_times):
+        reports.append(RadarReport(
+            t=t, sensor="radar-a", range_m=float(1940.0 + rng.normal(0.0, 5.0)),
+            az_deg=float(345.0 + rng.normal(0.0, 0.8)), el_deg=float(1.0 + rng.normal(0, 0.6)),
+            rr_mps=(-1.0) ** n * float(1.5 + rng.exponential(1.5))))
+    pipeline = Pipeline(the_site)
+    on_spot: set[float] = set()
+    for report in sorted(reports, key=lambda r: r.t):
+        pipeline.feed(report)
+        list(pipeline.ready())
+        on_spot |= {t for info in pipeline.tracker.info for t, spot in info.leak_spots if spot}
+    last = [*pipeline.flush()][-1]
+    frame = pipeline.tracker.frame
+    miss = {s.track_id: float(np.linalg.norm(frame.geodetic_to_enu(s.lat, s.lon, s.alt_m)
+                                             - drone.at(last.t)[0])) for s in last.tracks}
+    drone_track = min(miss, key=miss.__getitem__)
+    assert miss[drone_track] < 50.0
+    assert last.evidence[drone_track].leak_spot_plots == 0
+    assert on_spot and min(on_spot) > T0 + 10.0
+    assert on_spot <= set(leak_times)
+
+
 def test_a_track_coasts_when_updates_stop_then_is_deleted() -> None:
     rng = np.random.default_rng(37)
     the_site = site(*RADARS)

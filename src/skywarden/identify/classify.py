@@ -166,6 +166,20 @@ def _doppler_loglik(flips: float, pairs: int) -> NDArray[np.float64]:
     return np.array([0.0, 0.0, 0.0, clutter])
 
 
+LEAK_SPOT_NATS = math.log(0.5 / 0.05)
+"""What one radar plot on a known leak spot says for a fixed return: about half of a
+fixed return's plots land there once the clutter map has learnt its spot, against the
+few percent of a mover's that cross one of the spots."""
+
+
+def _leak_spot_loglik(plots_on_spots: int) -> NDArray[np.float64]:
+    """Radar plots that landed where a fixed return has been leaking through the MTI
+    (:meth:`skywarden.track.clutter.ClutterMap.leak_spots`). A plot elsewhere says
+    little either way: the map learns a spot only after its return has leaked for a
+    while, so that a new fixed return's first plots are on no spot either."""
+    return np.array([0.0, 0.0, 0.0, plots_on_spots * LEAK_SPOT_NATS])
+
+
 def _range_rate_loglik(motions: tuple[RangeMotion, ...]) -> NDArray[np.float64]:
     """Range rates against the range itself (:mod:`skywarden.track.doppler`): a mover's
     range grows as its range rates say; a fixed return's stands still whatever the
@@ -273,7 +287,8 @@ class Classifier:
 
         parts = [_rf_loglik(evidence.rf_recent, min(age_s, RECENT_EVIDENCE_S)),
                  _f0_loglik(evidence.f0_hz), _doppler_loglik(*evidence.doppler_flips),
-                 _range_rate_loglik(evidence.range_motion)]
+                 _range_rate_loglik(evidence.range_motion),
+                 _leak_spot_loglik(evidence.leak_spot_plots)]
         motion = clip(_hover_loglik(hover_s), m.feature_cap_nats)
         if kin is not None:
             parts += [_height_loglik(kin.agl_m), _manoeuvre_loglik(kin)]

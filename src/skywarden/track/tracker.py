@@ -204,6 +204,10 @@ class TrackInfo:
     doppler_flips: RecentSums[None] = field(default_factory=_recent_window)
     """One item per pair of successive plots of one radar, of the last
     :data:`RECENT_EVIDENCE_S`: 1 when the range rate changed sign between them."""
+    leak_spots: deque[tuple[float, bool]] = field(
+        default_factory=lambda: deque(maxlen=RADAR_PLOTS_KEPT))
+    """The latest radar plots' times, each with whether it landed where a fixed return
+    has been leaking (:meth:`~skywarden.track.clutter.ClutterMap.leak_spots`)."""
 
     def recent_rf_hits(self, now: float) -> float:
         """RF updates within :data:`RECENT_EVIDENCE_S` of ``now``, each counted for the
@@ -221,11 +225,13 @@ class TrackInfo:
         return all(abs(total) >= max_bias * size for total, size in self.doppler.values())
 
     def absorb(self, item: Measurable, sensor_type: SensorType, t: float,
-               classify: bool = True, contested: bool = False, share: float = 1.0) -> None:
+               classify: bool = True, contested: bool = False, share: float = 1.0,
+               leak_spot: bool = False) -> None:
         """Record what one associated measurement says about the target; a camera's
         class label only when ``classify`` (it is known which object it labelled), a
-        radar plot as ranging only when not ``contested`` by another track, an RF
-        bearing as the ``share`` of an emission that is the track's own."""
+        radar plot as ranging only when not ``contested`` by another track, and as
+        landing on a ``leak_spot`` of the clutter map or not, an RF bearing as the
+        ``share`` of an emission that is the track's own."""
         self.sources[item.sensor] = t
         self.source_types.add(sensor_type)
         if isinstance(item, PositionFix | RadarReport):
@@ -255,6 +261,7 @@ class TrackInfo:
         elif isinstance(item, RadarReport):
             if not contested:
                 self.ranged_t.append(t)
+            self.leak_spots.append((t, leak_spot))
             if item.rcs_dbsm is not None:
                 self.rcs_recent.add(t, None, item.rcs_dbsm)
             if item.rr_mps is not None:
@@ -419,12 +426,14 @@ class Tracker:
     def _process(self, batch: MeasurementBatch) -> None:
         self.stats.batches += 1
         self.stats.measurements += batch.size
+        leak_spots = np.zeros(batch.size, dtype=bool)
         if batch.kind is Kind.RADAR:
             keep = self.clutter.screen(batch)
             if not keep.all():
                 batch = batch.subset(keep)
                 if not batch.size:
                     return
+            leak_spots = self.clutter.leak_spots(batch)
         s = self.store
         assigned_m = np.zeros(0, dtype=np.intp)
         if s.n:
@@ -445,11 +454,11 @@ class Tracker:
                 blurred = self._depth_blurred(batch, xg, ti, mi)
                 contested = self._contested(batch, ti, mi, at, assigned_m)
                 shares = self._shares(batch, ti, mi, cost, at, assigned_m)
-                self._update(batch, at, assigned_m, blurred, contested, shares)
+                self._update(batch, at, assigned_m, blurred, contested, shares, leak_spots)
         unassigned = np.ones(batch.size, dtype=bool)
         unassigned[assigned_m] = False
         if unassigned.any():
-            self._initiate(batch, np.flatnonzero(unassigned))
+            self._initiate(batch, np.flatnonzero(unassigned), leak_spots)
 
     def _depth_blurred(
         self, batch: MeasurementBatch, x: FloatArray, ti: IntArray, mi: IntArray
@@ -566,7 +575,8 @@ class Tracker:
         return ti[keep], mi[keep], cost[keep]
 
     def _update(self, batch: MeasurementBatch, at: IntArray, am: IntArray,
-                blurred: BoolArray, contested: BoolArray, shares: FloatArray) -> None:
+                blurred: BoolArray, contested: BoolArray, shares: FloatArray,
+                leak_spots: BoolArray) -> None:
         s = self.store
         k = at.shape[0]
         t_meas = batch.t[am]
@@ -612,7 +622,8 @@ class Tracker:
         sensor_type = self._sensor_type(batch)
         for i, m, tm in zip(at.tolist(), am.tolist(), t_meas.tolist(), strict=True):
             self.info[i].absorb(batch.items[m], sensor_type, tm, classify=not blurred[m],
-                                contested=bool(contested[m]), share=float(shares[m]))
+                                contested=bool(contested[m]), share=float(shares[m]),
+                                leak_spot=bool(leak_spots[m]))
         cfg = self.config
         confirm = (
             (s.status[at] == Status.TENTATIVE)
@@ -631,11 +642,13 @@ class Tracker:
         """The type of the site sensor a batch came from (fixes: the receiver's)."""
         return self.sensor_types[batch.sensor_id]
 
-    def _initiate(self, batch: MeasurementBatch, index: IntArray) -> None:
+    def _initiate(self, batch: MeasurementBatch, index: IntArray,
+                  leak_spots: BoolArray) -> None:
         cfg = self.config.init
         if batch.kind is Kind.RADAR:
             x, p = initiate.from_radar(batch, index, cfg)
-            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index])
+            self._start(x, p, batch.t[index], [[batch.items[i]] for i in index],
+                        leak_spots[index].tolist())
         elif batch.kind is Kind.POSITION:
             x, p = initiate.from_fix(batch, index, cfg)
             self._start(x, p, batch.t[index], [[batch.items[i]] for i in index])
@@ -653,7 +666,11 @@ class Tracker:
         p: FloatArray,
         t: FloatArray,
         items: list[list[Measurable]],
+        leak_spots: list[bool] | None = None,
     ) -> None:
+        """Start tracks at states ``x, p`` from the measurements ``items`` (per track);
+        ``leak_spots`` says, for tracks started by one radar plot each, whether it
+        landed on a leak spot of the clutter map."""
         k = x.shape[0]
         s = self.store
         s.grow(k)
@@ -668,12 +685,13 @@ class Tracker:
         s.nis_recent[rows] = 1.0
         s.status[rows] = Status.TENTATIVE
         s.n += k
-        for row_items, born in zip(items, t.tolist(), strict=True):
+        spots = leak_spots or [False] * k
+        for row_items, born, spot in zip(items, t.tolist(), spots, strict=True):
             info = TrackInfo(track_id=f"T{next(self._ids)}", first_t=born)
             info.history = deque(maxlen=self.config.history_rows)
             info.fixes = deque(maxlen=self.config.fixes_kept)
             for item in row_items:
-                info.absorb(item, self.sensor_types[item.sensor], born)
+                info.absorb(item, self.sensor_types[item.sensor], born, leak_spot=spot)
             if len({item.sensor for item in row_items}) > 1:
                 info.position_looks = max(info.position_looks, 2)
             self.info.append(info)
@@ -783,6 +801,8 @@ class Tracker:
         kept.rcs_recent.absorb(gone.rcs_recent)
         kept.rf_hits += gone.rf_hits
         kept.ranged_t = deque(sorted((*kept.ranged_t, *gone.ranged_t)), maxlen=RANGED_KEPT)
+        kept.leak_spots = deque(sorted((*kept.leak_spots, *gone.leak_spots)),
+                                maxlen=RADAR_PLOTS_KEPT)
         if kept.remote_id is None:
             kept.remote_id, kept.remote_id_auth = gone.remote_id, gone.remote_id_auth
         kept.icao = kept.icao or gone.icao
@@ -891,6 +911,8 @@ class Tracker:
             rf_hits=info.rf_hits,
             rf_recent=info.recent_rf_hits(now),
             doppler_flips=info.doppler_flips.total(now),
+            leak_spot_plots=sum(spot for t, spot in info.leak_spots
+                                if t >= now - RECENT_EVIDENCE_S),
             range_motion=self._range_motion(info, now),
             f0_hz=info.f0_hz if info.f0_t >= now - RECENT_EVIDENCE_S else None,
             rcs_dbsm=info.recent_rcs_dbsm(now),
