@@ -468,3 +468,5 @@ class TrackEvidence:
     ranged_t: tuple[float, ...] = ()
     """When a ranging sensor placed the track with its latest measurements that no
     other track could as well have explained (bounded), oldest first."""
+    radar_t: float | None = None
+    """When a radar plot last updated the track, its own or contested."""

@@ -64,6 +64,8 @@ class Flight:
     not its own."""
     rows: list[tuple[float, float, float, float, float, float, float]] = field(
         default_factory=list)
+    radar_t: float | None = None
+    """When a radar last plotted the track (kept while radars no longer do)."""
 
     def at(self, t: float) -> tuple[Identified, TrackEvidence]:
         """The identified track and its evidence at ``t`` (history grows with each call)."""
@@ -80,13 +82,15 @@ class Flight:
             sources=self.sources,
             remote_id=self.remote_id, dark=self.dark,
         )
+        if RADARS.intersection(self.sources):
+            self.radar_t = t - self.unmeasured_s
         rest = (1.0 - self.clutter - 0.07, 0.04, 0.03, self.clutter)
         item = Identified(track, Classification(self.cls, 0.9, rest, (0.0, 0.0, 0.0, 0.0)),
                           authorised=self.authorised, spoof=self.spoof)
         evidence = TrackEvidence(
             track_id=self.track_id, first_t=self.start_t, last_update_t=t - self.unmeasured_s,
             ranged_t=tuple(sorted(t - self.unmeasured_s - ago for ago in self.own_plots_ago))
-            if RADARS.intersection(self.sources) else (),
+            if RADARS.intersection(self.sources) else (), radar_t=self.radar_t,
             history=tuple(self.rows[-60:]), sources=self.sources, remote_id=self.remote_id,
             rf_hits=self.rf_hits,
             operator_lat=None if self.operator is None else self.operator[0],

@@ -84,6 +84,26 @@ def test_a_hovering_drone_ranged_lately_may_open_alerts_unseen_by_radar() -> Non
     assert [a.track_id for a in _opened(alerts, "loiter")] == ["T1"]
 
 
+def test_a_track_that_settles_away_from_where_it_was_last_ranged_opens_no_new_alert(
+) -> None:
+    """A swarm drone's track loses its drone, crosses 60 m unseen by any radar and
+    settles where two cameras' lines of sight cross. A drone could not have done that:
+    the radar sees it for as long as it moves. One that slows to a hover where the
+    radar last saw it may go on opening alerts."""
+    near = (HQ_EAST_EDGE + 60.0, HQ_CENTRE[1])
+
+    def settles(t: float) -> tuple[float, float]:
+        return near[0] + 60.0 * min(max(t - T0 - 3.0, 0.0) / 4.0, 1.0), near[1]
+
+    settled = Flight("T1", settles)
+    stopped = Flight("T2", still(near))
+    warner = Warner(SITE, [Loiter(dwell_s=20.0)])
+    run(warner, [settled, stopped], 2)
+    settled.sources = stopped.sources = BEARINGS_ONLY
+    alerts = run(warner, [settled, stopped], 40, t0=T0 + 3.0)
+    assert [a.track_id for a in _opened(alerts, "loiter")] == ["T2"]
+
+
 def test_a_hover_that_one_sensor_alone_holds_opens_no_new_alert() -> None:
     """One camera's bearings place a still object only on a line: a kite in front of a
     swarm, held by the swarm's camera labels, must not open alerts as a hovering drone."""

@@ -902,6 +902,8 @@ class Tracker:
             first_t=info.first_t,
             last_update_t=float(self.store.last_update[row]),
             ranged_t=tuple(info.ranged_t),
+            radar_t=max((when for sensor, when in info.sources.items()
+                         if self.sensor_types[sensor] is SensorType.RADAR), default=None),
             history=tuple(info.history),
             sources=sources,
             source_types=frozenset(info.source_types),

@@ -20,9 +20,13 @@ ranged on most updates. So a track may open an alert only while it is *ranged*:
   position is then the drone's own broadcast; a track that carried a serial once
   and has since drifted off the broadcaster vouches for nothing);
 - or it moves too slowly for a radar's moving-target filter to see it (a hovering
-  drone), was ranged within the last ``hover_memory_s`` and at least two sensors
-  hold it now (a ghost of bearings stands still just as well, but is seldom ranged
-  for long; one camera alone places a still object only on a line);
+  drone), was ranged within the last ``hover_memory_s``, a radar's latest plot of it
+  (its own or contested) placed it within ``hover_reach_m`` of where it is now, and
+  at least two sensors hold it now (a ghost of bearings stands still just as well,
+  but is seldom ranged for long; one camera alone places a still object only on a
+  line). A drone comes to a hover where the radar last saw it, since the radar sees
+  it for as long as it moves; a track that lost its drone and settled where lines of
+  sight cross has moved, unseen, since its last plot;
 
 and only while some sensor placed it in the last ``max_unmeasured_s`` (a radar-only
 track that the radar has missed for several scans is a prediction, not a measurement:
@@ -40,6 +44,7 @@ opens none; spoofing alerts are about a broadcast, not a track, and are never ga
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -61,8 +66,9 @@ class CorroborationLimits:
     """How the gate is set.
 
     ``slow_mps``: below this horizontal speed a radar's moving-target filter may not
-    see a drone, so a track ranged within ``hover_memory_s`` may go on opening alerts
-    without radar.
+    see a drone, so a track ranged within ``hover_memory_s``, that a radar last saw
+    within ``hover_reach_m`` (horizontally) of where it is now, may go on opening
+    alerts without radar.
     ``max_sigma_m``: a track whose 1-sigma horizontal position uncertainty has grown
     past this is coasting on its predictions, not measured, whatever its sources say.
     ``hover_min_sensors``: sensors that must hold a hovering track unseen by radar.
@@ -79,6 +85,7 @@ class CorroborationLimits:
     max_sigma_m: float = 35.0
     max_clutter: float = 0.3
     hover_memory_s: float = 30.0
+    hover_reach_m: float = 30.0
     hover_min_sensors: int = 2
     max_unmeasured_s: float = 2.5
     ranged_within_s: float = 5.0
@@ -111,13 +118,15 @@ class Corroboration:
         if not identified:
             return np.zeros(0, dtype=bool)
         tracks = [item.track for item in identified]
-        covered = self._cover.covers(self._frame.geodetic_to_enu(
+        enu = self._frame.geodetic_to_enu(
             [x.lat for x in tracks], [x.lon for x in tracks], [x.alt_m for x in tracks]
-        ).reshape(-1, 3))
+        ).reshape(-1, 3)
+        covered = self._cover.covers(enu)
         slow = np.hypot(vel[:, 0], vel[:, 1]) < self.limits.slow_mps
         out = ~covered
         for k, item in enumerate(identified):
             ev = evidence.get(item.track_id)
+            east, north = float(enu[k, 0]), float(enu[k, 1])
             if ev is not None and self._ranged(t, ev):
                 self._last_ranged[item.track_id] = t
                 out[k] = True
@@ -125,11 +134,9 @@ class Corroboration:
                 broadcast = (item.track.remote_id is not None and not item.spoof
                              and ev is not None
                              and bool(self._broadcast_ids.intersection(ev.sources)))
-                limits = self.limits
-                hovering = (
-                    bool(slow[k]) and len(item.track.sources) >= limits.hover_min_sensors
-                    and t - self._last_ranged.get(item.track_id, -np.inf) <= limits.hover_memory_s
-                )
+                hovering = (bool(slow[k]) and ev is not None
+                            and len(item.track.sources) >= self.limits.hover_min_sensors
+                            and self._hovers_where_ranged(t, ev, east, north))
                 out[k] = out[k] or broadcast or hovering
         sigma = np.array([x.pos_sigma_m for x in tracks], dtype=np.float64)
         clutter = np.array([item.classification.probs[CLUTTER] for item in identified])
@@ -151,6 +158,18 @@ class Corroboration:
                 and t - latest[-1] <= limits.ranged_within_s
                 and latest[-1] - latest[0] <= limits.ranged_within_s)
 
+    def _hovers_where_ranged(self, t: float, evidence: TrackEvidence, east: float,
+                             north: float) -> bool:
+        """Whether the track was ranged lately, and a radar last saw it near where it
+        is now."""
+        limits = self.limits
+        if t - self._last_ranged.get(evidence.track_id, -math.inf) > limits.hover_memory_s:
+            return False
+        if evidence.radar_t is None:
+            return True
+        seen_east, seen_north = _seen_at(evidence, evidence.radar_t, (east, north))
+        return math.hypot(east - seen_east, north - seen_north) <= limits.hover_reach_m
+
     def forget(self, track_ids: Iterable[str]) -> None:
         """Drop what is remembered of tracks that no longer exist."""
         for track_id in track_ids:
@@ -161,3 +180,15 @@ class Corroboration:
         gone = self._last_ranged.pop(absorbed, None)
         if gone is not None:
             self._last_ranged[survivor] = max(gone, self._last_ranged.get(survivor, gone))
+
+
+def _seen_at(evidence: TrackEvidence, t: float,
+             otherwise: tuple[float, float]) -> tuple[float, float]:
+    """Where (east, north) the track's history has it at ``t``: the first snapshot
+    at or after it. ``otherwise`` when the history has none."""
+    seen = otherwise
+    for row in reversed(evidence.history):
+        if row[0] < t:
+            break
+        seen = (row[1], row[2])
+    return seen
