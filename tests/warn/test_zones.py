@@ -42,6 +42,23 @@ def test_time_to_entry_catches_a_track_heading_in_and_ignores_one_passing_clear(
     assert np.isinf(tte[1, 0])
 
 
+def test_time_to_entry_flies_on_far_tracks_only_when_they_could_arrive_in_time() -> None:
+    """A busy sky is mostly tracks too far away to reach a zone within the horizon,
+    and they are left out early; a fast track as far away, heading in, still arrives
+    within it, and an uncertain slow one may, as far as its uncertainty reaches."""
+    zones = _zones()
+    far = np.array([HQ_EAST_EDGE + 2000.0, HQ_CENTRE[1]])
+    en = np.array([far, far, far])
+    alt = np.full(3, 120.0)
+    vel = np.array([[-40.0, 0.0, 0.0], [-10.0, 0.0, 0.0], [-10.0, 0.0, 0.0]])
+    tte = zones.time_to_entry(en, alt, vel, np.array([5.0, 5.0, 5.0]),
+                              np.array([0.2, 0.2, 12.0]), horizon_s=60.0, step_s=1.0,
+                              n_sigma=2.0)[:, 0]
+    assert 49.0 <= tte[0] <= 51.0
+    assert np.isinf(tte[1])
+    assert tte[2] < 60.0
+
+
 def test_velocity_uncertainty_brings_the_possible_entry_earlier() -> None:
     zones = _zones()
     en = np.array([[HQ_EAST_EDGE + 300.0, HQ_CENTRE[1]]] * 2)

@@ -94,13 +94,25 @@ class ZoneMap:
         if n == 0 or z == 0:
             return out
         taus = np.arange(step_s, horizon_s + 0.5 * step_s, step_s)
-        future_en = en[:, None, :] + vel_enu[:, None, :2] * taus[None, :, None]
-        future_alt = alt_m[:, None] + vel_enu[:, None, 2] * taus[None, :]
-        reach = n_sigma * np.sqrt(sigma0_m[:, None] ** 2 + (sigma_v_mps[:, None] * taus) ** 2)
-        flat_h = self.horizontal_distance(future_en.reshape(-1, 2)).reshape(n, len(taus), z)
-        flat_v = self.vertical_distance(future_alt.reshape(-1)).reshape(n, len(taus), z)
+        # Only tracks that could close the horizontal gap within the horizon are
+        # flown on: the gap shrinks at most at the horizontal speed, and the reach
+        # is largest at the horizon. Far tracks are most of a busy sky.
+        speed = np.hypot(vel_enu[:, 0], vel_enu[:, 1])
+        widest = n_sigma * np.sqrt(sigma0_m**2 + (sigma_v_mps * taus[-1]) ** 2)
+        near = np.flatnonzero(
+            (self.horizontal_distance(en) <= (speed * taus[-1] + widest)[:, None]).any(axis=1)
+        )
+        if near.shape[0] == 0:
+            return out
+        m = near.shape[0]
+        future_en = en[near, None, :] + vel_enu[near, None, :2] * taus[None, :, None]
+        future_alt = alt_m[near, None] + vel_enu[near, None, 2] * taus[None, :]
+        reach = n_sigma * np.sqrt(sigma0_m[near, None] ** 2
+                                  + (sigma_v_mps[near, None] * taus) ** 2)
+        flat_h = self.horizontal_distance(future_en.reshape(-1, 2)).reshape(m, len(taus), z)
+        flat_v = self.vertical_distance(future_alt.reshape(-1)).reshape(m, len(taus), z)
         could = np.hypot(flat_h, flat_v) <= reach[:, :, None]
         first = np.argmax(could, axis=1)
         hit = np.any(could, axis=1)
-        out[hit] = taus[first[hit]]
+        out[near] = np.where(hit, taus[first], np.inf)
         return out
